@@ -1,0 +1,31 @@
+"""The Flask application: a REST API under /api and a CouchDB-compatible gateway under /sync."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from . import api, errors, extensions
+from .config import Settings
+from .couch import blp as couch_blp
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the app from ``settings`` (default: from the environment).
+
+    Wiring only; the scheduler is never started here (it runs as ``python -m server.jobs``).
+    """
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config["SETTINGS"] = settings
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_size
+    logging.basicConfig(level=logging.INFO)
+
+    extensions.init_store(app, settings)
+    extensions.init_compress(app, settings)
+    rest = extensions.init_api(app)
+    api.register_blueprints(rest)
+    app.register_blueprint(couch_blp, url_prefix=errors.COUCH_PREFIX)
+    errors.init_app(app)
+    return app

@@ -1,0 +1,14 @@
+"""The REST API for people (coordinators, admins), one module per resource."""
+
+from __future__ import annotations
+
+from ..extensions import Api
+from . import status
+
+MODULES = (status,)
+
+
+def register_blueprints(api: Api) -> None:
+    """Register every resource module's blueprint under ``/api``."""
+    for module in MODULES:
+        api.register_blueprint(module.blp, url_prefix=f"/api/{module.blp.name}")

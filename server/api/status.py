@@ -1,0 +1,29 @@
+"""Service status: which store serves and which databases it holds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from ..extensions import get_store
+
+blp = Blueprint("status", __name__, description="Service status")
+
+
+class StatusSchema(Schema):
+    """What ``GET /api/status`` answers."""
+
+    storage = fields.String(required=True)
+    databases = fields.List(fields.String(), required=True)
+
+
+@blp.route("")
+class Status(MethodView):
+    @blp.response(200, StatusSchema)
+    def get(self) -> dict[str, Any]:
+        """Report the storage backend and its databases."""
+        store = get_store()
+        return {"storage": type(store).__name__, "databases": store.all_dbs()}

@@ -1,0 +1,45 @@
+"""Settings: one typed, frozen object built from the environment. Imports no Flask."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the server reads from its environment, with the defaults ``make run`` uses."""
+
+    data_dir: Path = Path("var")
+    storage: str = "sqlite"
+    max_document_size: int = 8 * 1024 * 1024
+    max_request_size: int = 64 * 1024 * 1024
+    revs_limit: int = 1000
+    changes_timeout_ms: int = 60_000
+    changes_poll_interval: float = 0.25
+    gzip_level: int = 6
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
+        """Read ``MITEINANDER_*`` variables; unset ones keep their defaults.
+
+        :raises ValueError: if a number is not a number
+        """
+        defaults = cls()
+
+        def number(name: str, default: int) -> int:
+            return int(environ.get(f"MITEINANDER_{name}", default))
+
+        return cls(
+            data_dir=Path(environ.get("MITEINANDER_DATA_DIR", str(defaults.data_dir))),
+            storage=environ.get("MITEINANDER_STORAGE", defaults.storage),
+            max_document_size=number("MAX_DOCUMENT_SIZE", defaults.max_document_size),
+            max_request_size=number("MAX_REQUEST_SIZE", defaults.max_request_size),
+            revs_limit=number("REVS_LIMIT", defaults.revs_limit),
+            changes_timeout_ms=number("CHANGES_TIMEOUT_MS", defaults.changes_timeout_ms),
+            changes_poll_interval=float(environ.get("MITEINANDER_CHANGES_POLL_INTERVAL",
+                                                    defaults.changes_poll_interval)),
+            gzip_level=number("GZIP_LEVEL", defaults.gzip_level),
+        )

@@ -1,0 +1,65 @@
+"""The server root and whole databases: ``/sync/``, ``_all_dbs``, ``PUT/GET/DELETE /sync/{db}``."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Response
+
+from ..errors import couch_json
+from ..extensions import get_database, get_store
+from . import blp
+from .params import integer
+
+COUCH_VERSION = "3.3.3"
+
+
+@blp.get("/", strict_slashes=False)
+def welcome() -> Response:
+    """The server root, as CouchDB answers it; PouchDB takes ``uuid`` into replication ids."""
+    return couch_json({
+        "couchdb": "Welcome",
+        "version": COUCH_VERSION,
+        "vendor": {"name": "Miteinander"},
+        "uuid": get_store().server_uuid(),
+        "features": [],
+    })
+
+
+@blp.get("/_up")
+def up() -> Response:
+    """Liveness, for load balancers."""
+    return couch_json({"status": "ok"})
+
+
+@blp.get("/_all_dbs")
+def all_dbs() -> Response:
+    """Names of all databases."""
+    return couch_json(get_store().all_dbs())
+
+
+@blp.get("/_uuids")
+def uuids() -> Response:
+    """Fresh ids for new documents (at most 1000 at once)."""
+    count = min(integer("count", 1) or 1, 1000)
+    return couch_json({"uuids": [uuid.uuid4().hex for _ in range(count)]})
+
+
+@blp.route("/<db>/", methods=["GET", "HEAD"], strict_slashes=False)
+def database_info(db: str) -> Response:
+    """The database's counts and update sequence."""
+    return couch_json(get_database(db).info())
+
+
+@blp.route("/<db>/", methods=["PUT"], strict_slashes=False)
+def create_database(db: str) -> Response:
+    """Create a database."""
+    get_store().create_db(db)
+    return couch_json({"ok": True}, 201)
+
+
+@blp.route("/<db>/", methods=["DELETE"], strict_slashes=False)
+def delete_database(db: str) -> Response:
+    """Delete a database and everything in it."""
+    get_store().delete_db(db)
+    return couch_json({"ok": True})

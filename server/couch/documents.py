@@ -1,0 +1,94 @@
+"""Single documents, attachments and ``_local`` documents."""
+
+from __future__ import annotations
+
+from flask import Response, request
+
+from sync import errors
+
+from ..errors import couch_json
+from ..extensions import get_database
+from . import blp
+from .params import flag, json_body, json_object_body, json_param, read_options
+
+
+def _doc_id(docid: str, design: bool) -> str:
+    return f"_design/{docid}" if design else docid
+
+
+@blp.route("/<db>/<docid>", methods=["GET", "HEAD"], defaults={"design": False})
+@blp.route("/<db>/_design/<docid>", methods=["GET", "HEAD"], defaults={"design": True})
+def get_document(db: str, docid: str, design: bool) -> Response:
+    """A document: the winner, a given ``rev``, or several with ``open_revs``."""
+    database = get_database(db)
+    doc_id = _doc_id(docid, design)
+    options = read_options()
+    open_revs = request.args.get("open_revs")
+    if open_revs is not None:
+        revs = None if open_revs == "all" else json_param("open_revs")
+        if revs is not None and (not isinstance(revs, list) or not all(isinstance(r, str) for r in revs)):
+            raise errors.bad_request("open_revs must be \"all\" or a JSON array of revs")
+        return couch_json(database.open_revs(doc_id, revs, options))
+    doc = database.get(doc_id, request.args.get("rev"), options)
+    response = couch_json(doc)
+    response.headers["ETag"] = f'"{doc["_rev"]}"'
+    return response
+
+
+@blp.route("/<db>/<docid>", methods=["PUT"], defaults={"design": False})
+@blp.route("/<db>/_design/<docid>", methods=["PUT"], defaults={"design": True})
+def put_document(db: str, docid: str, design: bool) -> Response:
+    """Create or update a document (``new_edits=false`` stores given revisions as they are)."""
+    doc = json_object_body()
+    doc["_id"] = _doc_id(docid, design)
+    if "rev" in request.args and "_rev" not in doc:
+        doc["_rev"] = request.args["rev"]
+    result = get_database(db).put(doc, new_edits=flag("new_edits", True))
+    response = couch_json(result, 201)
+    response.headers["ETag"] = f'"{result["rev"]}"'
+    return response
+
+
+@blp.route("/<db>/", methods=["POST"], strict_slashes=False)
+def post_document(db: str) -> Response:
+    """Create a document; the server picks its id unless the body has one."""
+    return couch_json(get_database(db).put(json_object_body()), 201)
+
+
+@blp.route("/<db>/<docid>", methods=["DELETE"], defaults={"design": False})
+@blp.route("/<db>/_design/<docid>", methods=["DELETE"], defaults={"design": True})
+def delete_document(db: str, docid: str, design: bool) -> Response:
+    """Delete a document: a new revision with ``_deleted: true`` on the given ``rev``."""
+    rev = request.args.get("rev") or request.headers.get("If-Match", "").strip('"') or None
+    if rev is None:
+        raise errors.conflict()
+    doc = {"_id": _doc_id(docid, design), "_rev": rev, "_deleted": True}
+    return couch_json(get_database(db).put(doc))
+
+
+@blp.route("/<db>/<docid>/<path:name>", methods=["GET", "HEAD"])
+def get_attachment(db: str, docid: str, name: str) -> Response:
+    """An attachment's bytes, from ``rev`` or the winning revision."""
+    attachment = get_database(db).get_attachment(docid, name, request.args.get("rev"))
+    response = Response(attachment.data, mimetype=attachment.content_type)
+    response.headers["ETag"] = f'"{attachment.digest}"'
+    response.headers["Content-MD5"] = attachment.digest.removeprefix("md5-")
+    return response
+
+
+@blp.route("/<db>/_local/<path:local_id>", methods=["GET"])
+def get_local(db: str, local_id: str) -> Response:
+    """A ``_local`` document, such as a replication checkpoint."""
+    return couch_json(get_database(db).get_local(local_id))
+
+
+@blp.route("/<db>/_local/<path:local_id>", methods=["PUT"])
+def put_local(db: str, local_id: str) -> Response:
+    """Write a ``_local`` document; it is never replicated and keeps no history."""
+    return couch_json(get_database(db).put_local(local_id, json_body()), 201)
+
+
+@blp.route("/<db>/_local/<path:local_id>", methods=["DELETE"])
+def delete_local(db: str, local_id: str) -> Response:
+    """Delete a ``_local`` document."""
+    return couch_json(get_database(db).delete_local(local_id, request.args.get("rev")))

@@ -1,0 +1,82 @@
+"""Streamed changes feeds (longpoll, continuous) as generators.
+
+A generator holds no database handle and no transaction while it waits: each read opens a
+handle and closes it, and waiting goes through :meth:`Store.wait_for_change`. Heartbeats are
+single newlines, as CouchDB sends them, so proxies and clients keep the connection open.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Iterator
+
+import orjson
+
+from sync.storage import Store
+from sync.storage.base import ChangesPage, ChangesQuery
+
+
+def read_page(store: Store, name: str, query: ChangesQuery) -> ChangesPage:
+    """One page of changes with a handle of its own."""
+    database = store.database(name)
+    try:
+        return database.changes(query)
+    finally:
+        database.close()
+
+
+def page_json(page: ChangesPage) -> bytes:
+    """A normal or longpoll feed body."""
+    return orjson.dumps({"results": [change.as_json() for change in page.results], "last_seq": page.last_seq})
+
+
+def longpoll(
+    store: Store, name: str, query: ChangesQuery, timeout: float, heartbeat: float | None
+) -> Iterator[bytes]:
+    """Answer as soon as there is at least one change, or with none after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    page = read_page(store, name, query)
+    while not page.results:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        # Resume from what the empty page saw, so a filtered feed does not spin on
+        # changes it does not show.
+        query = dataclasses.replace(query, since=page.last_seq)
+        store.wait_for_change(name, query.since, min(remaining, heartbeat or remaining))
+        page = read_page(store, name, query)
+        if not page.results and heartbeat:
+            yield b"\n"
+    yield page_json(page) + b"\n"
+
+
+def continuous(
+    store: Store, name: str, query: ChangesQuery, timeout: float, heartbeat: float | None
+) -> Iterator[bytes]:
+    """One line per change as it happens.
+
+    With a heartbeat the feed stays open until the client goes away (CouchDB: the heartbeat
+    overrides the timeout); without one it ends after ``timeout`` s without changes.
+    """
+    left = query.limit
+    since = query.since
+    idle_since = time.monotonic()
+    while left is None or left > 0:
+        page = read_page(store, name, dataclasses.replace(query, since=since, limit=left))
+        for change in page.results:
+            yield orjson.dumps(change.as_json()) + b"\n"
+        since = page.last_seq
+        if page.results:
+            idle_since = time.monotonic()
+            if left is not None:
+                left -= len(page.results)
+            continue
+        idle = time.monotonic() - idle_since
+        if heartbeat is None and idle >= timeout:
+            break
+        wait = heartbeat if heartbeat is not None else timeout - idle
+        store.wait_for_change(name, since, wait)
+        if heartbeat is not None:
+            yield b"\n"
+    yield orjson.dumps({"last_seq": since}) + b"\n"

@@ -1,0 +1,155 @@
+"""The endpoints a replicator uses: changes, revs_diff, bulk_docs, bulk_get, all_docs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, current_app, request
+
+from sync import errors
+from sync.storage.base import AllDocsQuery, ChangesQuery, ReadOptions
+
+from ..errors import couch_json
+from ..extensions import get_database, get_store
+from . import blp, feeds
+from .params import flag, integer, json_body, json_object_body, json_param, read_options
+
+_STREAM_HEADERS = {"Cache-Control": "must-revalidate", "X-Accel-Buffering": "no"}
+
+
+@blp.route("/<db>/_changes", methods=["GET", "POST"])
+def changes(db: str) -> Response:
+    """The changes feed: normal, longpoll or continuous, optionally for given doc_ids."""
+    database = get_database(db)  # 404 before any streaming starts
+    body = json_body(required=False) if request.method == "POST" else None
+    query = _changes_query(database.update_seq, body)
+    feed = request.args.get("feed", "normal")
+    settings = current_app.config["SETTINGS"]
+    timeout_ms = min(integer("timeout", settings.changes_timeout_ms) or 0, settings.changes_timeout_ms)
+    heartbeat = _heartbeat(settings.changes_timeout_ms)
+    if feed == "normal" or (feed == "longpoll" and query.descending):
+        return Response(feeds.page_json(database.changes(query)), mimetype="application/json")
+    if feed == "longpoll":
+        stream = feeds.longpoll(get_store(), db, query, timeout_ms / 1000, heartbeat)
+    elif feed in ("continuous", "eventsource"):
+        stream = feeds.continuous(get_store(), db, query, timeout_ms / 1000, heartbeat)
+    else:
+        raise errors.bad_request(f"Invalid feed: {feed[:32]}")
+    return Response(stream, mimetype="application/json", headers=_STREAM_HEADERS)
+
+
+def _changes_query(current_seq: Any, body: Any) -> ChangesQuery:
+    since_arg = request.args.get("since", "0")
+    if since_arg == "now":
+        since = current_seq()
+    else:
+        # CouchDB 2+ sequences look like "12-g1AAA..."; ours are integers, but accept the
+        # numeric prefix so a replicator that quotes them still resumes.
+        head = since_arg.strip('"').split("-", 1)[0]
+        if not head.isdigit() or len(head) > 18:
+            raise errors.bad_request("Invalid since parameter")
+        since = int(head)
+    doc_ids = None
+    filter_name = request.args.get("filter")
+    if filter_name == "_doc_ids":
+        doc_ids = (body or {}).get("doc_ids") if isinstance(body, dict) else None
+        if doc_ids is None:
+            doc_ids = json_param("doc_ids")
+        if not isinstance(doc_ids, list) or not all(isinstance(i, str) for i in doc_ids):
+            raise errors.bad_request("filter=_doc_ids needs doc_ids, a JSON array of strings")
+    elif filter_name is not None:
+        raise errors.bad_request(f"Unsupported filter: {filter_name[:64]}")
+    style = request.args.get("style", "main_only")
+    if style not in ("main_only", "all_docs"):
+        raise errors.bad_request("style must be main_only or all_docs")
+    return ChangesQuery(
+        since=since,
+        limit=integer("limit"),
+        descending=flag("descending"),
+        all_leaves=style == "all_docs",
+        include_docs=flag("include_docs"),
+        conflicts=flag("conflicts"),
+        attachments=flag("attachments"),
+        doc_ids=frozenset(doc_ids) if doc_ids is not None else None,
+    )
+
+
+def _heartbeat(maximum_ms: int) -> float | None:
+    value = request.args.get("heartbeat")
+    if value is None:
+        return None
+    if value == "true":
+        return maximum_ms / 1000
+    milliseconds = integer("heartbeat") or 0
+    return max(min(milliseconds, maximum_ms), 100) / 1000
+
+
+@blp.post("/<db>/_revs_diff")
+def revs_diff(db: str) -> Response:
+    """Which of the given revisions are missing here."""
+    return couch_json(get_database(db).revs_diff(json_body()))
+
+
+@blp.post("/<db>/_bulk_docs")
+def bulk_docs(db: str) -> Response:
+    """Write many documents in one transaction, each with its own result."""
+    body = json_object_body()
+    new_edits = body.get("new_edits", True)
+    if not isinstance(new_edits, bool):
+        raise errors.bad_request("new_edits must be a boolean")
+    return couch_json(get_database(db).bulk_docs(body.get("docs"), new_edits), 201)
+
+
+@blp.post("/<db>/_bulk_get")
+def bulk_get(db: str) -> Response:
+    """Many documents and revisions in one round trip."""
+    options: ReadOptions = read_options()
+    return couch_json({"results": get_database(db).bulk_get(json_object_body().get("docs"), options)})
+
+
+@blp.route("/<db>/_all_docs", methods=["GET", "POST"])
+def all_docs(db: str) -> Response:
+    """Live documents by id: a key range, or the given ``keys``."""
+    body = json_body(required=False) if request.method == "POST" else None
+    keys = body.get("keys") if isinstance(body, dict) and "keys" in body else json_param("keys")
+    if keys is not None and (not isinstance(keys, list) or not all(isinstance(k, str) for k in keys)):
+        raise errors.bad_request("keys must be a JSON array of strings")
+    key = json_param("key")
+    startkey = _string_param("startkey", "start_key")
+    endkey = _string_param("endkey", "end_key")
+    if key is not None:
+        startkey = endkey = _as_key(key)
+    query = AllDocsQuery(
+        keys=tuple(keys) if keys is not None else None,
+        startkey=startkey,
+        endkey=endkey,
+        inclusive_end=flag("inclusive_end", True),
+        descending=flag("descending"),
+        limit=integer("limit"),
+        skip=integer("skip", 0) or 0,
+        include_docs=flag("include_docs"),
+        conflicts=flag("conflicts"),
+        attachments=flag("attachments"),
+    )
+    return couch_json(get_database(db).all_docs(query))
+
+
+def _string_param(*names: str) -> str | None:
+    for name in names:
+        value = json_param(name)
+        if value is not None:
+            return _as_key(value)
+    return None
+
+
+def _as_key(value: Any) -> str:
+    if not isinstance(value, str):
+        raise errors.bad_request("Document ids are strings; keys must be JSON strings")
+    return value
+
+
+@blp.post("/<db>/_ensure_full_commit")
+def ensure_full_commit(db: str) -> Response:
+    """Every acknowledged write is already durable (synchronous commits); say so."""
+    get_database(db)
+    return couch_json({"ok": True, "instance_start_time": "0"}, 201)

@@ -1,0 +1,1 @@
+"""Replication engine: CouchDB revision semantics and pluggable stores. Imports no Flask."""

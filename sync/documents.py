@@ -1,0 +1,172 @@
+"""Parsing what clients send as documents into checked, normalised edits.
+
+Every backend receives :class:`DocEdit` objects, never raw JSON, so the rules about
+special fields, rev ids, ``_revisions`` and inline attachments live in one place.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from . import errors
+from .revs import parse_rev
+
+# Special fields a client may send; the read-only ones are ignored on write, as CouchDB does.
+_WRITABLE_SPECIALS = {"_id", "_rev", "_deleted", "_revisions", "_attachments"}
+_IGNORED_SPECIALS = {"_conflicts", "_deleted_conflicts", "_revs_info", "_local_seq"}
+MAX_ID_LENGTH = 512
+
+
+@dataclass(slots=True)
+class AttachmentIn:
+    """An attachment of an incoming edit: inline ``data`` or a ``stub`` to resolve."""
+
+    content_type: str
+    data: bytes | None = None
+    digest: str | None = None
+    revpos: int | None = None
+
+    @property
+    def is_stub(self) -> bool:
+        """Whether the client referred to an attachment the server should already hold."""
+        return self.data is None
+
+
+@dataclass(slots=True)
+class DocEdit:
+    """One document of a write, checked.
+
+    ``path`` is empty for ``new_edits=true`` (the server makes the new rev, ``parent`` is
+    the edited one) and holds the revision path, newest first, for ``new_edits=false``.
+    """
+
+    id: str
+    body: dict[str, Any]
+    deleted: bool = False
+    parent: str | None = None
+    path: list[str] = field(default_factory=list)
+    attachments: dict[str, AttachmentIn] = field(default_factory=dict)
+
+
+def attachment_digest(data: bytes) -> str:
+    """CouchDB's attachment digest: ``md5-`` and the base64 MD5 of the bytes."""
+    return "md5-" + base64.b64encode(hashlib.md5(data, usedforsecurity=False).digest()).decode()
+
+
+def check_doc_id(doc_id: object) -> str:
+    """Return ``doc_id`` if it may name a stored document.
+
+    :raises CouchError: bad_request for a non-string, empty, too long or reserved id
+    """
+    if not isinstance(doc_id, str) or not doc_id:
+        raise errors.bad_request("Document id must be a non-empty string")
+    if len(doc_id) > MAX_ID_LENGTH:
+        raise errors.bad_request(f"Document id is longer than {MAX_ID_LENGTH} characters")
+    if doc_id.startswith("_") and not doc_id.startswith("_design/"):
+        raise errors.bad_request("Only reserved document ids may start with underscore.")
+    return doc_id
+
+
+def parse_edit(raw: object, new_edits: bool, max_size: int) -> DocEdit:
+    """Check one document of ``_bulk_docs`` or a PUT and normalise it.
+
+    :param raw: the JSON value the client sent
+    :param new_edits: False when the client brings its own revisions (replication)
+    :param max_size: the largest accepted document, in bytes of JSON
+    :raises CouchError: bad_request, or document_too_large, naming what is wrong
+    """
+    if not isinstance(raw, dict):
+        raise errors.bad_request("Document must be a JSON object")
+    unknown = [key for key in raw if key.startswith("_") and key not in _WRITABLE_SPECIALS | _IGNORED_SPECIALS]
+    if unknown:
+        raise errors.doc_validation(f"Bad special document member: {unknown[0]}")
+    if "_id" in raw or not new_edits:
+        doc_id = check_doc_id(raw.get("_id"))
+    else:
+        doc_id = uuid.uuid4().hex
+    if len(orjson.dumps(raw)) > max_size:
+        raise errors.document_too_large(doc_id)
+    deleted = raw.get("_deleted", False)
+    if not isinstance(deleted, bool):
+        raise errors.bad_request("_deleted must be a boolean")
+    body = {key: value for key, value in raw.items() if not key.startswith("_")}
+    edit = DocEdit(id=doc_id, body=body, deleted=deleted, attachments=_parse_attachments(raw.get("_attachments")))
+    rev = raw.get("_rev")
+    if rev is not None:
+        _check_rev(rev)
+    if new_edits:
+        edit.parent = rev
+    else:
+        if rev is None:
+            raise errors.bad_request("new_edits=false requires _rev on every document")
+        edit.path = _revision_path(rev, raw.get("_revisions"))
+    return edit
+
+
+def _check_rev(rev: object) -> None:
+    try:
+        parse_rev(rev)
+    except ValueError:
+        raise errors.bad_request("Invalid rev format") from None
+
+
+def _revision_path(rev: str, revisions: object) -> list[str]:
+    """The path newest-first from ``_rev`` and ``_revisions``; just ``[_rev]`` without it."""
+    if revisions is None:
+        return [rev]
+    if not isinstance(revisions, dict):
+        raise errors.bad_request("_revisions must be an object")
+    start, ids = revisions.get("start"), revisions.get("ids")
+    if not isinstance(start, int) or isinstance(start, bool) or start < 1:
+        raise errors.bad_request("_revisions.start must be a positive integer")
+    if not isinstance(ids, list) or not ids or len(ids) > start:
+        raise errors.bad_request("_revisions.ids must be a non-empty list no longer than start")
+    path = [f"{start - index}-{digest}" for index, digest in enumerate(ids)]
+    for item in path:
+        _check_rev(item)
+    if path[0] != rev:
+        raise errors.bad_request("_rev does not match _revisions")
+    return path
+
+
+def _parse_attachments(raw: object) -> dict[str, AttachmentIn]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise errors.bad_request("_attachments must be an object")
+    parsed: dict[str, AttachmentIn] = {}
+    for name, att in raw.items():
+        if not name or name.startswith("_"):
+            raise errors.bad_request("Attachment name must be non-empty and not start with underscore")
+        if not isinstance(att, dict):
+            raise errors.bad_request(f"Attachment {name} must be an object")
+        content_type = att.get("content_type", "application/octet-stream")
+        if not isinstance(content_type, str):
+            raise errors.bad_request(f"Attachment {name}: content_type must be a string")
+        revpos = att.get("revpos")
+        if revpos is not None and (not isinstance(revpos, int) or isinstance(revpos, bool) or revpos < 1):
+            raise errors.bad_request(f"Attachment {name}: revpos must be a positive integer")
+        if att.get("stub") is True:
+            digest = att.get("digest")
+            if digest is not None and not isinstance(digest, str):
+                raise errors.bad_request(f"Attachment {name}: digest must be a string")
+            parsed[name] = AttachmentIn(content_type=content_type, digest=digest, revpos=revpos)
+            continue
+        data = att.get("data")
+        if not isinstance(data, str):
+            raise errors.bad_request(f"Attachment {name} needs base64 data or stub: true")
+        try:
+            decoded = base64.b64decode(data, validate=True)
+        except (binascii.Error, ValueError):
+            raise errors.bad_request(f"Attachment {name} is not valid base64") from None
+        parsed[name] = AttachmentIn(
+            content_type=content_type, data=decoded, digest=attachment_digest(decoded), revpos=revpos
+        )
+    return parsed

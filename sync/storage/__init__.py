@@ -1,0 +1,22 @@
+"""Storage backends, registered by name as PouchDB registers adapters."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .base import Database, Limits, Store
+from .sqlite import SqliteStore
+
+BACKENDS: dict[str, Callable[..., Store]] = {"sqlite": SqliteStore}
+
+
+def open_store(backend: str, limits: Limits, **options: Any) -> Store:
+    """Open the store ``backend`` names with its own options (a directory, a URL).
+
+    :raises KeyError: for an unknown backend name
+    """
+    return BACKENDS[backend](limits=limits, **options)
+
+
+__all__ = ["BACKENDS", "Database", "Limits", "Store", "open_store"]

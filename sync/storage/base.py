@@ -1,0 +1,392 @@
+"""The storage contract every backend fulfils, named after CouchDB's endpoints.
+
+As in PouchDB's ``adapter.js``, the public methods check and normalise their input and
+then call the backend's ``_primitives``; a backend never sees unchecked client JSON.
+A :class:`Store` is a CouchDB server (a set of databases); a :class:`Database` is one
+database. The SQLite backend implements the primitives with :mod:`sync.revtree`; a
+CouchDB backend delegates them to CouchDB, which keeps its own revision trees.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import errors
+from ..documents import DocEdit, check_doc_id, parse_edit
+from ..revs import parse_rev
+
+DB_NAME_RE = re.compile(r"^[a-z][a-z0-9_$()+-]{0,237}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Bounds a store enforces on what clients write."""
+
+    max_document_size: int = 8 * 1024 * 1024
+    revs_limit: int = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class ReadOptions:
+    """What a document read includes besides the body (CouchDB's GET query flags)."""
+
+    revs: bool = False
+    revs_info: bool = False
+    conflicts: bool = False
+    deleted_conflicts: bool = False
+    attachments: bool = False
+    latest: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ChangesQuery:
+    """One page of a changes feed. ``doc_ids`` restricts it to those documents."""
+
+    since: int = 0
+    limit: int | None = None
+    descending: bool = False
+    all_leaves: bool = False
+    include_docs: bool = False
+    conflicts: bool = False
+    attachments: bool = False
+    doc_ids: frozenset[str] | None = None
+
+
+@dataclass(slots=True)
+class Change:
+    """A row of a changes feed: the document's newest sequence and its leaf revisions."""
+
+    seq: int
+    id: str
+    revs: list[str]
+    deleted: bool
+    doc: dict[str, Any] | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The row as CouchDB sends it."""
+        row: dict[str, Any] = {"seq": self.seq, "id": self.id, "changes": [{"rev": rev} for rev in self.revs]}
+        if self.deleted:
+            row["deleted"] = True
+        if self.doc is not None:
+            row["doc"] = self.doc
+        return row
+
+
+@dataclass(slots=True)
+class ChangesPage:
+    """Rows of a changes feed and the sequence to resume from."""
+
+    results: list[Change]
+    last_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class AllDocsQuery:
+    """A range or key lookup over document ids (``_all_docs``)."""
+
+    keys: tuple[str, ...] | None = None
+    startkey: str | None = None
+    endkey: str | None = None
+    inclusive_end: bool = True
+    descending: bool = False
+    limit: int | None = None
+    skip: int = 0
+    include_docs: bool = False
+    conflicts: bool = False
+    attachments: bool = False
+
+
+@dataclass(slots=True)
+class Attachment:
+    """An attachment's bytes and what describes them."""
+
+    content_type: str
+    digest: str
+    data: bytes = field(repr=False)
+
+
+class Database(ABC):
+    """One database. Public methods validate, then call the backend primitive."""
+
+    def __init__(self, name: str, limits: Limits) -> None:
+        self.name = name
+        self.limits = limits
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def bulk_docs(self, docs: object, new_edits: bool = True) -> list[dict[str, Any]]:
+        """Write a batch in one transaction; each document succeeds or fails on its own.
+
+        :param docs: the ``docs`` array of the request
+        :param new_edits: False for replication, where documents bring their own revisions
+        :returns: one result per document; with ``new_edits=false`` only the failures, as
+            CouchDB 3 answers
+        :raises CouchError: bad_request if ``docs`` is not a list
+        """
+        if not isinstance(docs, list):
+            raise errors.bad_request("docs must be an array")
+        return [
+            {"id": doc_id, "error": outcome.error, "reason": outcome.reason}
+            if isinstance(outcome, errors.CouchError) else {"ok": True, "id": doc_id, "rev": outcome}
+            for doc_id, outcome in self._write(docs, new_edits)
+            if new_edits or isinstance(outcome, errors.CouchError)
+        ]
+
+    def put(self, doc: object, new_edits: bool = True) -> dict[str, Any]:
+        """Write one document; unlike :meth:`bulk_docs` a failure raises.
+
+        :raises CouchError: whatever the document's write failed with
+        """
+        doc_id, outcome = self._write([doc], new_edits)[0]
+        if isinstance(outcome, errors.CouchError):
+            raise outcome
+        return {"ok": True, "id": doc_id, "rev": outcome}
+
+    def _write(self, docs: list[object], new_edits: bool) -> list[tuple[object, str | errors.CouchError]]:
+        """Parse every document, write the valid ones, and line up one outcome per input."""
+        outcomes: list[tuple[object, str | errors.CouchError]] = []
+        edits: list[DocEdit] = []
+        for raw in docs:
+            try:
+                edit = parse_edit(raw, new_edits, self.limits.max_document_size)
+            except errors.CouchError as error:
+                outcomes.append((raw.get("_id") if isinstance(raw, dict) else None, error))
+                continue
+            edits.append(edit)
+            outcomes.append((edit.id, ""))
+        written = iter(self._bulk_docs(edits, new_edits) if edits else [])
+        return [(doc_id, next(written) if outcome == "" else outcome) for doc_id, outcome in outcomes]
+
+    def revs_diff(self, request: object) -> dict[str, dict[str, list[str]]]:
+        """Which of the given revisions this database lacks (``_revs_diff``).
+
+        :param request: ``{doc_id: [rev, ...]}``
+        :raises CouchError: bad_request for any other shape or an invalid rev id
+        """
+        if not isinstance(request, dict):
+            raise errors.bad_request("Request body must be a JSON object of id: [revs]")
+        for doc_id, revs in request.items():
+            if not isinstance(revs, list):
+                raise errors.bad_request(f"Revisions of {doc_id} must be an array")
+            for rev in revs:
+                _check_rev(rev)
+        return self._revs_diff(request)
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def get(self, doc_id: str, rev: str | None = None, options: ReadOptions = ReadOptions()) -> dict[str, Any]:
+        """One revision of a document, the winner by default.
+
+        :raises CouchError: not_found ("missing" or "deleted"), bad_request for a bad rev
+        """
+        check_doc_id(doc_id)
+        if rev is not None:
+            _check_rev(rev)
+        return self._get(doc_id, rev, options)
+
+    def open_revs(
+        self, doc_id: str, revs: list[str] | None, options: ReadOptions = ReadOptions()
+    ) -> list[dict[str, Any]]:
+        """Several revisions of a document at once: ``[{"ok": doc} | {"missing": rev}]``.
+
+        :param revs: the wanted revisions, ``None`` for all leaves (``open_revs=all``)
+        :raises CouchError: not_found if the document does not exist (with ``all``)
+        """
+        check_doc_id(doc_id)
+        for rev in revs or []:
+            _check_rev(rev)
+        return self._open_revs(doc_id, revs, options)
+
+    def bulk_get(self, requests: object, options: ReadOptions = ReadOptions()) -> list[dict[str, Any]]:
+        """``_bulk_get``: many documents and revisions in one round trip.
+
+        :param requests: ``[{"id": ..., "rev"?: ...}, ...]``
+        :returns: ``[{"id": ..., "docs": [{"ok": doc} | {"error": {...}}]}]``, one per request
+        :raises CouchError: bad_request if ``requests`` is not a list
+        """
+        if not isinstance(requests, list):
+            raise errors.bad_request("docs must be an array")
+        results = []
+        for item in requests:
+            doc_id = item.get("id") if isinstance(item, dict) else None
+            rev = item.get("rev") if isinstance(item, dict) else None
+            try:
+                if not isinstance(item, dict) or not isinstance(doc_id, str):
+                    raise errors.bad_request("each request must be an object with a string id")
+                if rev is None:
+                    docs = [{"ok": self.get(doc_id, None, options)}]
+                else:
+                    docs = self.open_revs(doc_id, [rev], options)
+            except errors.CouchError as error:
+                failure = {"id": doc_id, "rev": rev or "undefined", "error": error.error, "reason": error.reason}
+                docs = [{"error": failure}]
+            results.append({"id": doc_id, "docs": [_bulk_get_entry(doc_id, entry) for entry in docs]})
+        return results
+
+    def changes(self, query: ChangesQuery) -> ChangesPage:
+        """One page of the changes feed, oldest first unless ``descending``.
+
+        :raises CouchError: bad_request for a negative ``since`` or ``limit``
+        """
+        if query.since < 0 or (query.limit is not None and query.limit < 0):
+            raise errors.bad_request("since and limit must not be negative")
+        return self._changes(query)
+
+    def all_docs(self, query: AllDocsQuery) -> dict[str, Any]:
+        """``_all_docs``: live documents by id, as a range or for given keys."""
+        if query.skip < 0 or (query.limit is not None and query.limit < 0):
+            raise errors.bad_request("skip and limit must not be negative")
+        return self._all_docs(query)
+
+    def get_attachment(self, doc_id: str, name: str, rev: str | None = None) -> Attachment:
+        """One attachment's bytes, from the given revision or the winner.
+
+        :raises CouchError: not_found if the document, revision or attachment is missing
+        """
+        check_doc_id(doc_id)
+        if rev is not None:
+            _check_rev(rev)
+        return self._get_attachment(doc_id, name, rev)
+
+    # -- local (non-replicated) documents, e.g. replication checkpoints ---------------------
+
+    def get_local(self, local_id: str) -> dict[str, Any]:
+        """A ``_local`` document. :raises CouchError: not_found"""
+        return self._get_local(_check_local_id(local_id))
+
+    def put_local(self, local_id: str, doc: object) -> dict[str, Any]:
+        """Write a ``_local`` document; its ``_rev`` must match the stored one, as in CouchDB.
+
+        :raises CouchError: bad_request for a non-object, conflict on a stale ``_rev``
+        """
+        if not isinstance(doc, dict):
+            raise errors.bad_request("Document must be a JSON object")
+        rev = doc.get("_rev")
+        if rev is not None and not isinstance(rev, str):
+            raise errors.bad_request("Invalid rev format")
+        body = {key: value for key, value in doc.items() if not key.startswith("_")}
+        if doc.get("_deleted") is True:
+            return self._delete_local(_check_local_id(local_id), rev)
+        return self._put_local(_check_local_id(local_id), rev, body)
+
+    def delete_local(self, local_id: str, rev: str | None) -> dict[str, Any]:
+        """Delete a ``_local`` document. :raises CouchError: not_found, conflict"""
+        return self._delete_local(_check_local_id(local_id), rev)
+
+    # -- backend primitives -----------------------------------------------------------------
+
+    @abstractmethod
+    def info(self) -> dict[str, Any]:
+        """CouchDB's database info object (``GET /db``)."""
+
+    @abstractmethod
+    def update_seq(self) -> int:
+        """The newest sequence number; cheap, used to wait for changes."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the connection; the object is not used afterwards."""
+
+    @abstractmethod
+    def _bulk_docs(self, edits: list[DocEdit], new_edits: bool) -> list[str | errors.CouchError]:
+        """Apply checked edits in one transaction; per edit its new rev or its error."""
+
+    @abstractmethod
+    def _revs_diff(self, request: dict[str, list[str]]) -> dict[str, dict[str, list[str]]]: ...
+
+    @abstractmethod
+    def _get(self, doc_id: str, rev: str | None, options: ReadOptions) -> dict[str, Any]: ...
+
+    @abstractmethod
+    def _open_revs(self, doc_id: str, revs: list[str] | None, options: ReadOptions) -> list[dict[str, Any]]: ...
+
+    @abstractmethod
+    def _changes(self, query: ChangesQuery) -> ChangesPage: ...
+
+    @abstractmethod
+    def _all_docs(self, query: AllDocsQuery) -> dict[str, Any]: ...
+
+    @abstractmethod
+    def _get_attachment(self, doc_id: str, name: str, rev: str | None) -> Attachment: ...
+
+    @abstractmethod
+    def _get_local(self, local_id: str) -> dict[str, Any]: ...
+
+    @abstractmethod
+    def _put_local(self, local_id: str, rev: str | None, body: dict[str, Any]) -> dict[str, Any]: ...
+
+    @abstractmethod
+    def _delete_local(self, local_id: str, rev: str | None) -> dict[str, Any]: ...
+
+
+class Store(ABC):
+    """A set of databases, like one CouchDB server."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+
+    @abstractmethod
+    def server_uuid(self) -> str:
+        """A stable id of this server; replicators put it into their checkpoint ids."""
+
+    @abstractmethod
+    def all_dbs(self) -> list[str]:
+        """Names of all databases, sorted."""
+
+    @abstractmethod
+    def create_db(self, name: str) -> None:
+        """:raises CouchError: bad_request for an illegal name, file_exists if present"""
+
+    @abstractmethod
+    def delete_db(self, name: str) -> None:
+        """:raises CouchError: not_found if there is no such database"""
+
+    @abstractmethod
+    def database(self, name: str) -> Database:
+        """Open a database for one request; the caller closes it.
+
+        :raises CouchError: not_found if there is no such database
+        """
+
+    @abstractmethod
+    def wait_for_change(self, name: str, since: int, timeout: float) -> None:
+        """Block until the database has a sequence above ``since`` or ``timeout`` passes."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release what the store holds across requests."""
+
+
+def check_db_name(name: str) -> str:
+    """Return ``name`` if CouchDB would accept it as a database name.
+
+    :raises CouchError: bad_request otherwise
+    """
+    if not DB_NAME_RE.match(name):
+        raise errors.bad_request(
+            f"Name: '{name[:64]}'. Only lowercase characters (a-z), digits (0-9), and any of the"
+            " characters _, $, (, ), +, and - are allowed. Must begin with a letter."
+        )
+    return name
+
+
+def _check_rev(rev: object) -> None:
+    try:
+        parse_rev(rev)
+    except ValueError:
+        raise errors.bad_request("Invalid rev format") from None
+
+
+def _check_local_id(local_id: str) -> str:
+    if not local_id or len(local_id) > 512:
+        raise errors.bad_request("Local document id must be 1 to 512 characters")
+    return local_id
+
+
+def _bulk_get_entry(doc_id: object, entry: dict[str, Any]) -> dict[str, Any]:
+    if "missing" in entry:
+        return {"error": {"id": doc_id, "rev": entry["missing"], "error": "not_found", "reason": "missing"}}
+    return entry

@@ -1,0 +1,668 @@
+"""The embedded store: one SQLite file per database, in WAL mode.
+
+Every ``_bulk_docs`` request is one ``BEGIN IMMEDIATE`` transaction, so a crash at any
+point leaves either all of it or none of it (SQLite's WAL is atomic and durable with
+``synchronous=FULL``). Sequence numbers come from a counter in the same transaction and
+strictly increase. Only leaf revisions keep their bodies, as after CouchDB's compaction;
+attachments are stored once per digest and dropped when no revision refers to them.
+
+Tables:
+
+* ``docs``: one row per document: newest ``seq``, winning rev, its deleted flag, the
+  revision tree (:mod:`sync.revtree` JSON). ``seq`` is indexed; the changes feed is a
+  range scan over it.
+* ``revs``: bodies and attachment stubs of leaf revisions.
+* ``blobs``/``blob_refs``: attachment bytes by digest and which revisions use them.
+* ``local_docs``: ``_local`` documents (replication checkpoints), never replicated.
+* ``meta``: the update counter, document counts, the database's instance id.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from .. import errors, revtree
+from ..changes import ChangeNotifier
+from ..documents import AttachmentIn, DocEdit
+from ..revs import new_rev, rev_pos
+from ..revtree import RevTree
+from .base import (
+    AllDocsQuery,
+    Attachment,
+    Change,
+    ChangesPage,
+    ChangesQuery,
+    Database,
+    Limits,
+    ReadOptions,
+    Store,
+    check_db_name,
+)
+
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value ANY) STRICT;
+CREATE TABLE docs (
+    id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    winner TEXT NOT NULL,
+    deleted INTEGER NOT NULL,
+    tree BLOB NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE UNIQUE INDEX docs_by_seq ON docs (seq);
+CREATE TABLE revs (
+    doc_id TEXT NOT NULL,
+    rev TEXT NOT NULL,
+    body BLOB NOT NULL,
+    atts BLOB,
+    PRIMARY KEY (doc_id, rev)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE blobs (digest TEXT PRIMARY KEY, data BLOB NOT NULL) STRICT;
+CREATE TABLE blob_refs (
+    digest TEXT NOT NULL,
+    doc_id TEXT NOT NULL,
+    rev TEXT NOT NULL,
+    PRIMARY KEY (doc_id, rev, digest)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX blob_refs_by_digest ON blob_refs (digest);
+CREATE TABLE local_docs (id TEXT PRIMARY KEY, rev INTEGER NOT NULL, body BLOB NOT NULL) STRICT, WITHOUT ROWID;
+"""
+
+# SQLite's default limit on bound parameters is 32766 since 3.32; stay well below it.
+_CHUNK = 500
+_SUFFIX = ".sqlite"
+
+
+@dataclass(slots=True)
+class _DocState:
+    seq: int
+    tree: RevTree
+    winner: str
+
+
+@dataclass(slots=True)
+class _Batch:
+    """Rows one ``_bulk_docs`` transaction writes, collected before touching the file."""
+
+    docs: dict[str, tuple[str, int, bytes]] = field(default_factory=dict)
+    revs: dict[tuple[str, str], tuple[bytes, bytes | None]] = field(default_factory=dict)
+    dropped: set[tuple[str, str]] = field(default_factory=set)
+    blobs: dict[str, bytes] = field(default_factory=dict)
+    refs: set[tuple[str, str, str]] = field(default_factory=set)
+
+
+class SqliteStore(Store):
+    """A directory of SQLite files, one per database."""
+
+    def __init__(self, directory: str | os.PathLike[str], limits: Limits | None = None,
+                 notifier: ChangeNotifier | None = None) -> None:
+        super().__init__(limits or Limits())
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.notifier = notifier or ChangeNotifier()
+
+    def server_uuid(self) -> str:
+        path = self.directory / "server.uuid"
+        if not path.exists():
+            scratch = self.directory / f".server.uuid.{os.getpid()}.{threading.get_ident()}"
+            scratch.write_text(uuid.uuid4().hex)
+            try:
+                os.link(scratch, path)  # the first process to get here decides, atomically
+            except FileExistsError:
+                pass
+            finally:
+                scratch.unlink()
+        return path.read_text().strip()
+
+    def all_dbs(self) -> list[str]:
+        return sorted(path.name[: -len(_SUFFIX)] for path in self.directory.glob("*" + _SUFFIX))
+
+    def create_db(self, name: str) -> None:
+        path = self._path(check_db_name(name))
+        if path.exists():
+            raise errors.file_exists()
+        # Build the file aside and link it into place: link() fails if the name exists, so
+        # concurrent creates cannot both win and no reader ever sees a half-made schema.
+        scratch = self.directory / f".{name}.{os.getpid()}.{threading.get_ident()}.new"
+        scratch.unlink(missing_ok=True)
+        connection = sqlite3.connect(scratch, isolation_level=None)
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.executescript(SCHEMA)
+            connection.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", [
+                ("update_seq", 0), ("doc_count", 0), ("doc_del_count", 0), ("instance", uuid.uuid4().hex),
+            ])
+        finally:
+            connection.close()
+        try:
+            os.link(scratch, path)
+        except FileExistsError:
+            raise errors.file_exists() from None
+        finally:
+            scratch.unlink(missing_ok=True)
+
+    def delete_db(self, name: str) -> None:
+        path = self._path(check_db_name(name))
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            raise errors.not_found("Database does not exist.") from None
+        for suffix in ("-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+
+    def database(self, name: str) -> SqliteDatabase:
+        path = self._path(check_db_name(name))
+        try:
+            connection = sqlite3.connect(f"file:{path}?mode=rw", uri=True, isolation_level=None,
+                                         check_same_thread=False)
+        except sqlite3.OperationalError:
+            raise errors.not_found("Database does not exist.") from None
+        connection.execute("PRAGMA busy_timeout = 30000")
+        connection.execute("PRAGMA synchronous = FULL")
+        return SqliteDatabase(name, self.limits, connection, self.notifier)
+
+    def close(self) -> None:
+        """Nothing to release: connections belong to requests."""
+
+    def wait_for_change(self, name: str, since: int, timeout: float) -> None:
+        def current_seq() -> int:
+            database = self.database(name)
+            try:
+                return database.update_seq()
+            finally:
+                database.close()
+
+        self.notifier.wait(name, since, timeout, current_seq)
+
+    def _path(self, name: str) -> Path:
+        return self.directory / (name + _SUFFIX)
+
+
+class SqliteDatabase(Database):
+    """One SQLite file; one connection, used by one request at a time."""
+
+    def __init__(self, name: str, limits: Limits, connection: sqlite3.Connection, notifier: ChangeNotifier) -> None:
+        super().__init__(name, limits)
+        self._db = connection
+        self._notifier = notifier
+        self._depth = 0
+
+    # -- transactions ---------------------------------------------------------------------
+
+    @contextmanager
+    def atomic(self, immediate: bool = False) -> Iterator[sqlite3.Connection]:
+        """A transaction, or a savepoint inside one; rolled back on any exception."""
+        if self._depth:
+            name = f"sp{self._depth}"
+            self._db.execute(f"SAVEPOINT {name}")
+            self._depth += 1
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute(f"ROLLBACK TO {name}")
+                raise
+            finally:
+                self._depth -= 1
+            self._db.execute(f"RELEASE {name}")
+            return
+        self._db.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        self._depth = 1
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        finally:
+            self._depth = 0
+        self._db.execute("COMMIT")
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- info -----------------------------------------------------------------------------
+
+    def info(self) -> dict[str, Any]:
+        with self.atomic():
+            meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+        return {
+            "db_name": self.name,
+            "update_seq": meta["update_seq"],
+            "doc_count": meta["doc_count"],
+            "doc_del_count": meta["doc_del_count"],
+            "instance_start_time": "0",
+            "purge_seq": 0,
+            "compact_running": False,
+            "disk_format_version": 8,
+            "sizes": {"file": self._file_size()},
+            "props": {},
+        }
+
+    def update_seq(self) -> int:
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'update_seq'").fetchone()
+        return int(row[0])
+
+    def _file_size(self) -> int:
+        page_count = self._db.execute("PRAGMA page_count").fetchone()[0]
+        page_size = self._db.execute("PRAGMA page_size").fetchone()[0]
+        return int(page_count * page_size)
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def _bulk_docs(self, edits: list[DocEdit], new_edits: bool) -> list[str | errors.CouchError]:
+        outcomes: list[str | errors.CouchError] = []
+        with self.atomic(immediate=True):
+            states = self._load_states({edit.id for edit in edits})
+            before = {doc_id: state.tree[state.winner].deleted for doc_id, state in states.items()}
+            batch = _Batch()
+            for edit in edits:
+                try:
+                    outcomes.append(self._apply(edit, new_edits, states, batch))
+                except errors.CouchError as error:
+                    outcomes.append(error)
+            if batch.docs:
+                self._flush(batch, before)
+        if batch.docs:
+            self._notifier.notify(self.name)
+        return outcomes
+
+    def _apply(self, edit: DocEdit, new_edits: bool, states: dict[str, _DocState], batch: _Batch) -> str:
+        """Apply one edit to the in-memory states and the batch; return its rev."""
+        state = states.get(edit.id)
+        tree: RevTree = state.tree if state else {}
+        if new_edits:
+            parent = self._parent_of(edit, state)
+            atts = self._resolve_attachments(edit, parent, rev_pos(parent) + 1 if parent else 1, batch, False)
+            rev = new_rev(parent, edit.body, edit.deleted, [meta["digest"] for meta in atts.values()])
+            path = [rev, parent] if parent else [rev]
+        else:
+            path = edit.path
+            rev = path[0]
+            if rev in tree:
+                return rev
+            atts = self._resolve_attachments(edit, None, rev_pos(rev), batch, True)
+        merged, dropped = revtree.stem(revtree.merge(tree, path, edit.deleted), self.limits.revs_limit)
+        if merged == tree:
+            return rev
+        old_leaves = set(revtree.leaves(tree))
+        new_leaves = set(revtree.leaves(merged))
+        for gone in (old_leaves - new_leaves) | set(dropped):
+            batch.dropped.add((edit.id, gone))
+        if rev in new_leaves:
+            batch.revs[(edit.id, rev)] = (orjson.dumps(edit.body), orjson.dumps(atts) if atts else None)
+            batch.dropped.discard((edit.id, rev))
+            batch.refs.update((meta["digest"], edit.id, rev) for meta in atts.values())
+        winner = revtree.winning_rev(merged)
+        states[edit.id] = _DocState(state.seq if state else 0, merged, winner)
+        # A document edited twice in one batch takes the later position in the feed.
+        batch.docs.pop(edit.id, None)
+        batch.docs[edit.id] = (winner, int(merged[winner].deleted), orjson.dumps(revtree.to_json(merged)))
+        return rev
+
+    @staticmethod
+    def _parent_of(edit: DocEdit, state: _DocState | None) -> str | None:
+        """The revision a ``new_edits=true`` edit extends; it must be a leaf (else 409)."""
+        if edit.parent is None:
+            if state is None:
+                return None
+            if state.tree[state.winner].deleted:
+                return state.winner  # recreating a deleted document extends its tombstone
+            raise errors.conflict()
+        if state is None or not revtree.is_leaf(state.tree, edit.parent):
+            raise errors.conflict()
+        return edit.parent
+
+    def _resolve_attachments(self, edit: DocEdit, parent: str | None, pos: int, batch: _Batch,
+                             replicated: bool) -> dict[str, dict[str, Any]]:
+        """Stubs for the new revision: inline data is stored, stubs are found in the parent
+        (``new_edits=true``) or by digest among stored attachments (replication)."""
+        resolved: dict[str, dict[str, Any]] = {}
+        parent_atts = self._rev_attachments(edit.id, parent, batch) if parent else {}
+        for name, att in edit.attachments.items():
+            if att.data is not None:
+                assert att.digest is not None
+                batch.blobs[att.digest] = att.data
+                resolved[name] = _stub(att, len(att.data), att.revpos if replicated and att.revpos else pos)
+                continue
+            known = parent_atts.get(name)
+            if known is not None and att.digest in (None, known["digest"]):
+                resolved[name] = known
+                continue
+            length = self._blob_length(att.digest, batch) if att.digest else None
+            if length is None:
+                raise errors.missing_stub(f"Invalid attachment stub in {edit.id} for {name}")
+            resolved[name] = _stub(att, length, att.revpos or pos)
+        return resolved
+
+    def _rev_attachments(self, doc_id: str, rev: str, batch: _Batch) -> dict[str, dict[str, Any]]:
+        pending = batch.revs.get((doc_id, rev))
+        if pending is not None:
+            return orjson.loads(pending[1]) if pending[1] else {}
+        row = self._db.execute("SELECT atts FROM revs WHERE doc_id = ? AND rev = ?", (doc_id, rev)).fetchone()
+        return orjson.loads(row[0]) if row and row[0] else {}
+
+    def _blob_length(self, digest: str, batch: _Batch) -> int | None:
+        if digest in batch.blobs:
+            return len(batch.blobs[digest])
+        row = self._db.execute("SELECT length(data) FROM blobs WHERE digest = ?", (digest,)).fetchone()
+        return int(row[0]) if row else None
+
+    def _flush(self, batch: _Batch, before: dict[str, bool]) -> None:
+        """Write the collected rows; each changed document gets the next sequence number."""
+        first_seq = self.update_seq() + 1
+        doc_rows = []
+        live_delta = deleted_delta = 0
+        for offset, (doc_id, (winner, deleted, tree)) in enumerate(batch.docs.items()):
+            doc_rows.append((doc_id, first_seq + offset, winner, deleted, tree))
+            was_deleted = before.get(doc_id)
+            if was_deleted is None:
+                live_delta += not deleted
+                deleted_delta += deleted
+            elif was_deleted != bool(deleted):
+                live_delta += 1 if was_deleted else -1
+                deleted_delta += -1 if was_deleted else 1
+        db = self._db
+        # Remove the old rows first: the new sequence of a document may equal another's
+        # old one only after that one moved, and the seq index is unique.
+        db.executemany("DELETE FROM docs WHERE id = ?", [(row[0],) for row in doc_rows])
+        db.executemany("INSERT INTO docs (id, seq, winner, deleted, tree) VALUES (?, ?, ?, ?, ?)", doc_rows)
+        db.executemany("INSERT OR REPLACE INTO revs (doc_id, rev, body, atts) VALUES (?, ?, ?, ?)",
+                       [(doc_id, rev, body, atts) for (doc_id, rev), (body, atts) in batch.revs.items()])
+        db.executemany("INSERT OR IGNORE INTO blobs (digest, data) VALUES (?, ?)", list(batch.blobs.items()))
+        db.executemany("INSERT OR IGNORE INTO blob_refs (digest, doc_id, rev) VALUES (?, ?, ?)", list(batch.refs))
+        if batch.dropped:
+            self._drop_revs(batch.dropped)
+        db.executemany("UPDATE meta SET value = value + ? WHERE key = ?",
+                       [(live_delta, "doc_count"), (deleted_delta, "doc_del_count")])
+        db.execute("UPDATE meta SET value = ? WHERE key = 'update_seq'", (first_seq + len(doc_rows) - 1,))
+
+    def _drop_revs(self, dropped: Iterable[tuple[str, str]]) -> None:
+        """Forget bodies of revisions that stopped being leaves, and attachments nobody uses."""
+        db = self._db
+        pairs = list(dropped)
+        digests = {row[0] for pair in pairs for row in db.execute(
+            "SELECT digest FROM blob_refs WHERE doc_id = ? AND rev = ?", pair)}
+        db.executemany("DELETE FROM revs WHERE doc_id = ? AND rev = ?", pairs)
+        db.executemany("DELETE FROM blob_refs WHERE doc_id = ? AND rev = ?", pairs)
+        db.executemany(
+            "DELETE FROM blobs WHERE digest = ? AND NOT EXISTS (SELECT 1 FROM blob_refs WHERE digest = ?)",
+            [(digest, digest) for digest in digests])
+
+    def _load_states(self, doc_ids: Iterable[str]) -> dict[str, _DocState]:
+        states = {}
+        for chunk in _chunks(list(doc_ids)):
+            marks = ",".join("?" * len(chunk))
+            for doc_id, seq, winner, tree in self._db.execute(
+                    f"SELECT id, seq, winner, tree FROM docs WHERE id IN ({marks})", chunk):  # noqa: S608
+                states[doc_id] = _DocState(seq, revtree.from_json(orjson.loads(tree)), winner)
+        return states
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def _revs_diff(self, request: dict[str, list[str]]) -> dict[str, dict[str, list[str]]]:
+        with self.atomic():
+            states = self._load_states(request)
+        diff: dict[str, dict[str, list[str]]] = {}
+        for doc_id, revs in request.items():
+            state = states.get(doc_id)
+            tree: RevTree = state.tree if state else {}
+            missing = list(dict.fromkeys(revtree.missing(tree, revs)))
+            if not missing:
+                continue
+            entry: dict[str, list[str]] = {"missing": missing}
+            ancestors = sorted({a for rev in missing for a in revtree.possible_ancestors(tree, rev)})
+            if ancestors:
+                entry["possible_ancestors"] = ancestors
+            diff[doc_id] = entry
+        return diff
+
+    def _get(self, doc_id: str, rev: str | None, options: ReadOptions) -> dict[str, Any]:
+        with self.atomic():
+            state = self._load_states([doc_id]).get(doc_id)
+            if state is None:
+                raise errors.not_found("missing")
+            if rev is None:
+                if state.tree[state.winner].deleted:
+                    raise errors.not_found("deleted")
+                rev = state.winner
+            elif options.latest and rev in state.tree:
+                rev = revtree.latest(state.tree, rev)[0]
+            bodies = self._bodies([(doc_id, rev)])
+            if (doc_id, rev) not in bodies or rev not in state.tree:
+                raise errors.not_found("missing")
+            return self._render(doc_id, rev, state, bodies[(doc_id, rev)], options)
+
+    def _open_revs(self, doc_id: str, revs: list[str] | None, options: ReadOptions) -> list[dict[str, Any]]:
+        with self.atomic():
+            state = self._load_states([doc_id]).get(doc_id)
+            if state is None:
+                if revs is None:
+                    raise errors.not_found("missing")
+                return [{"missing": rev} for rev in revs]
+            wanted: list[str] = []
+            for rev in revtree.leaves(state.tree) if revs is None else revs:
+                wanted += revtree.latest(state.tree, rev) if options.latest and rev in state.tree else [rev]
+            bodies = self._bodies([(doc_id, rev) for rev in wanted])
+            result: list[dict[str, Any]] = []
+            for rev in wanted:
+                body = bodies.get((doc_id, rev))
+                if body is None or rev not in state.tree:
+                    result.append({"missing": rev})
+                else:
+                    result.append({"ok": self._render(doc_id, rev, state, body, options)})
+            return result
+
+    def _changes(self, query: ChangesQuery) -> ChangesPage:
+        order = "DESC" if query.descending else "ASC"
+        limit = -1 if query.limit is None else query.limit
+        with self.atomic():
+            current = self.update_seq()
+            if query.doc_ids is None:
+                rows = self._db.execute(
+                    f"SELECT id, seq, winner, deleted, tree FROM docs WHERE seq > ? ORDER BY seq {order} LIMIT ?",  # noqa: S608
+                    (query.since, limit)).fetchall()
+            else:
+                rows = []
+                for chunk in _chunks(sorted(query.doc_ids)):
+                    marks = ",".join("?" * len(chunk))
+                    rows += self._db.execute(
+                        f"SELECT id, seq, winner, deleted, tree FROM docs WHERE seq > ? AND id IN ({marks})",  # noqa: S608
+                        (query.since, *chunk)).fetchall()
+                rows.sort(key=lambda row: row[1], reverse=query.descending)
+                rows = rows if limit < 0 else rows[:limit]
+            changes = [self._change(row, query) for row in rows]
+            if query.include_docs:
+                self._attach_docs(changes, rows, query)
+        exhausted = query.limit is None or len(rows) < query.limit
+        last_seq = current if exhausted and not query.descending else (changes[-1].seq if changes else query.since)
+        return ChangesPage(changes, last_seq)
+
+    @staticmethod
+    def _change(row: Sequence[Any], query: ChangesQuery) -> Change:
+        doc_id, seq, winner, deleted, tree_json = row
+        if query.all_leaves:
+            revs = revtree.leaves(revtree.from_json(orjson.loads(tree_json)))
+        else:
+            revs = [winner]
+        return Change(seq=seq, id=doc_id, revs=revs, deleted=bool(deleted))
+
+    def _attach_docs(self, changes: list[Change], rows: list[Any], query: ChangesQuery) -> None:
+        bodies = self._bodies([(change.id, row[2]) for change, row in zip(changes, rows, strict=True)])
+        options = ReadOptions(conflicts=query.conflicts, attachments=query.attachments)
+        for change, (doc_id, seq, winner, _, tree_json) in zip(changes, rows, strict=True):
+            state = _DocState(seq, revtree.from_json(orjson.loads(tree_json)), winner)
+            change.doc = self._render(doc_id, winner, state, bodies[(doc_id, winner)], options)
+
+    def _all_docs(self, query: AllDocsQuery) -> dict[str, Any]:
+        with self.atomic():
+            total = self._db.execute("SELECT value FROM meta WHERE key = 'doc_count'").fetchone()[0]
+            if query.keys is not None:
+                rows = self._rows_for_keys(query)
+                offset = 0
+            else:
+                rows = self._rows_in_range(query)
+                offset = query.skip
+            if query.include_docs:
+                self._include_docs(rows, ReadOptions(conflicts=query.conflicts, attachments=query.attachments))
+        return {"total_rows": total, "offset": offset, "rows": rows}
+
+    def _include_docs(self, rows: list[dict[str, Any]], options: ReadOptions) -> None:
+        """Add ``doc`` to each found row; deleted ones get ``null``, as CouchDB does."""
+        found = [row for row in rows if "value" in row]
+        wanted = [(row["id"], row["value"]["rev"]) for row in found if not row["value"].get("deleted")]
+        bodies = self._bodies(wanted)
+        states = self._load_states([doc_id for doc_id, _ in wanted])
+        for row in found:
+            key = (row["id"], row["value"]["rev"])
+            row["doc"] = self._render(key[0], key[1], states[key[0]], bodies[key], options) if key in bodies else None
+
+    def _rows_in_range(self, query: AllDocsQuery) -> list[dict[str, Any]]:
+        clauses, params = ["deleted = 0"], []
+        low, high = (query.endkey, query.startkey) if query.descending else (query.startkey, query.endkey)
+        if low is not None:
+            clauses.append("id >= ?" if not query.descending or query.inclusive_end else "id > ?")
+            params.append(low)
+        if high is not None:
+            clauses.append("id <= ?" if query.descending or query.inclusive_end else "id < ?")
+            params.append(high)
+        order = "DESC" if query.descending else "ASC"
+        limit = -1 if query.limit is None else query.limit
+        sql = (f"SELECT id, winner FROM docs WHERE {' AND '.join(clauses)} "  # noqa: S608
+               f"ORDER BY id {order} LIMIT ? OFFSET ?")
+        return [{"id": doc_id, "key": doc_id, "value": {"rev": winner}}
+                for doc_id, winner in self._db.execute(sql, (*params, limit, query.skip))]
+
+    def _rows_for_keys(self, query: AllDocsQuery) -> list[dict[str, Any]]:
+        assert query.keys is not None
+        found = {}
+        for chunk in _chunks(list(set(query.keys))):
+            marks = ",".join("?" * len(chunk))
+            for doc_id, winner, deleted in self._db.execute(
+                    f"SELECT id, winner, deleted FROM docs WHERE id IN ({marks})", chunk):  # noqa: S608
+                found[doc_id] = (winner, deleted)
+        keys = list(query.keys)[query.skip:]
+        if query.limit is not None:
+            keys = keys[: query.limit]
+        rows: list[dict[str, Any]] = []
+        for key in keys:
+            if key not in found:
+                rows.append({"key": key, "error": "not_found"})
+                continue
+            winner, deleted = found[key]
+            value: dict[str, Any] = {"rev": winner}
+            if deleted:
+                value["deleted"] = True
+            rows.append({"id": key, "key": key, "value": value})
+        return rows
+
+    def _get_attachment(self, doc_id: str, name: str, rev: str | None) -> Attachment:
+        with self.atomic():
+            state = self._load_states([doc_id]).get(doc_id)
+            if state is None:
+                raise errors.not_found("missing")
+            rev = rev or state.winner
+            row = self._db.execute("SELECT atts FROM revs WHERE doc_id = ? AND rev = ?", (doc_id, rev)).fetchone()
+            meta = (orjson.loads(row[0]) if row and row[0] else {}).get(name)
+            if meta is None:
+                raise errors.not_found("Document is missing attachment")
+            blob = self._db.execute("SELECT data FROM blobs WHERE digest = ?", (meta["digest"],)).fetchone()
+        return Attachment(content_type=meta["content_type"], digest=meta["digest"], data=bytes(blob[0]))
+
+    def _bodies(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[bytes, bytes | None]]:
+        """Stored bodies and attachment stubs by (doc id, rev), in as few queries as possible."""
+        found: dict[tuple[str, str], tuple[bytes, bytes | None]] = {}
+        for chunk in _chunks(keys, _CHUNK // 2):
+            marks = ",".join("(?, ?)" for _ in chunk)
+            flat = [value for key in chunk for value in key]
+            for doc_id, rev, body, atts in self._db.execute(
+                    f"SELECT doc_id, rev, body, atts FROM revs WHERE (doc_id, rev) IN (VALUES {marks})", flat):  # noqa: S608
+                found[(doc_id, rev)] = (body, atts)
+        return found
+
+    def _render(self, doc_id: str, rev: str, state: _DocState, stored: tuple[bytes, bytes | None],
+                options: ReadOptions) -> dict[str, Any]:
+        """A revision as CouchDB returns it: ``_id``, ``_rev``, the body, then specials."""
+        tree = state.tree
+        doc: dict[str, Any] = {"_id": doc_id, "_rev": rev}
+        doc.update(orjson.loads(stored[0]))
+        if tree[rev].deleted:
+            doc["_deleted"] = True
+        if stored[1]:
+            doc["_attachments"] = self._render_attachments(orjson.loads(stored[1]), options.attachments)
+        if options.conflicts and rev == state.winner:
+            conflicts = revtree.conflicts(tree)
+            if conflicts:
+                doc["_conflicts"] = conflicts
+        if options.deleted_conflicts and rev == state.winner:
+            deleted = revtree.deleted_conflicts(tree)
+            if deleted:
+                doc["_deleted_conflicts"] = deleted
+        if options.revs:
+            doc["_revisions"] = revtree.revisions(tree, rev)
+        if options.revs_info:
+            doc["_revs_info"] = self._revs_info(doc_id, tree, rev)
+        return doc
+
+    def _render_attachments(self, atts: dict[str, dict[str, Any]], with_data: bool) -> dict[str, Any]:
+        rendered = {}
+        for name, meta in atts.items():
+            if with_data:
+                blob = self._db.execute("SELECT data FROM blobs WHERE digest = ?", (meta["digest"],)).fetchone()
+                rendered[name] = {**meta, "data": base64.b64encode(blob[0]).decode()}
+            else:
+                rendered[name] = {**meta, "stub": True}
+        return rendered
+
+    def _revs_info(self, doc_id: str, tree: RevTree, rev: str) -> list[dict[str, str]]:
+        path = revtree.ancestry(tree, rev)
+        available = self._bodies([(doc_id, r) for r in path])
+        return [{"rev": r, "status": "deleted" if tree[r].deleted else
+                 "available" if (doc_id, r) in available else "missing"} for r in path]
+
+    # -- local documents ----------------------------------------------------------------------
+
+    def _get_local(self, local_id: str) -> dict[str, Any]:
+        row = self._db.execute("SELECT rev, body FROM local_docs WHERE id = ?", (local_id,)).fetchone()
+        if row is None:
+            raise errors.not_found("missing")
+        return {"_id": "_local/" + local_id, "_rev": f"0-{row[0]}", **orjson.loads(row[1])}
+
+    def _put_local(self, local_id: str, rev: str | None, body: dict[str, Any]) -> dict[str, Any]:
+        with self.atomic(immediate=True):
+            row = self._db.execute("SELECT rev FROM local_docs WHERE id = ?", (local_id,)).fetchone()
+            current = row[0] if row else 0
+            if row is not None and rev != f"0-{current}":
+                raise errors.conflict()
+            if row is None and rev not in (None, "0-0"):
+                raise errors.conflict()
+            self._db.execute("INSERT OR REPLACE INTO local_docs (id, rev, body) VALUES (?, ?, ?)",
+                             (local_id, current + 1, orjson.dumps(body)))
+        return {"ok": True, "id": "_local/" + local_id, "rev": f"0-{current + 1}"}
+
+    def _delete_local(self, local_id: str, rev: str | None) -> dict[str, Any]:
+        with self.atomic(immediate=True):
+            row = self._db.execute("SELECT rev FROM local_docs WHERE id = ?", (local_id,)).fetchone()
+            if row is None:
+                raise errors.not_found("missing")
+            if rev != f"0-{row[0]}":
+                raise errors.conflict()
+            self._db.execute("DELETE FROM local_docs WHERE id = ?", (local_id,))
+        return {"ok": True, "id": "_local/" + local_id, "rev": "0-0"}
+
+
+def _stub(att: AttachmentIn, length: int, revpos: int) -> dict[str, Any]:
+    return {"content_type": att.content_type, "digest": att.digest, "length": length, "revpos": revpos}
+
+
+def _chunks(items: list[Any], size: int = _CHUNK) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
