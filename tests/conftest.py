@@ -1,0 +1,186 @@
+"""Shared fixtures: the real server on a loopback port, and the real PouchDB client."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+NODE_MODULES = ROOT / "node_modules"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    """Poll ``url`` until it answers; fail loudly if the process dies or time runs out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode} before answering {url}")
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {timeout}s")
+
+
+def stop_process(process: subprocess.Popen[bytes] | None, sig: int = signal.SIGTERM) -> None:
+    """Stop a process started in its own session, with its children; bounded waits only."""
+    if process is None or process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, sig)
+        process.wait(timeout=15)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=15)
+
+
+@dataclass
+class LiveServer:
+    """Our gateway, served by gunicorn exactly as ``make run`` serves it."""
+
+    data_dir: Path
+    port: int = field(default_factory=free_port)
+    env: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def db_url(self, name: str) -> str:
+        return f"{self.url}/sync/{name}"
+
+    def start(self) -> LiveServer:
+        env = {**os.environ, "PORT": str(self.port), "MITEINANDER_DATA_DIR": str(self.data_dir),
+               "ACCESS_LOG": "0", **self.env}
+        self.process = subprocess.Popen(  # noqa: S603
+            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
+            cwd=ROOT, env=env, start_new_session=True,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        wait_until_up(self.url + "/sync/_up", self.process)
+        return self
+
+    def stop(self) -> None:
+        stop_process(self.process)
+
+    def kill(self) -> None:
+        """SIGKILL the master and every worker at once: no shutdown code runs."""
+        stop_process(self.process, signal.SIGKILL)
+
+
+@dataclass
+class PouchDBServer:
+    """pouchdb-server from npm, in memory: a third party's CouchDB-compatible server."""
+
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, workdir: Path) -> PouchDBServer:
+        binary = NODE_MODULES / ".bin" / "pouchdb-server"
+        if not binary.exists():
+            raise RuntimeError("pouchdb-server is not installed: run `make test`, which runs npm ci")
+        self.process = subprocess.Popen(  # noqa: S603
+            [str(binary), "--in-memory", "--host", "127.0.0.1", "--port", str(self.port), "--no-stdout-logs"],
+            cwd=workdir, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        wait_until_up(self.url + "/", self.process)
+        return self
+
+    def stop(self) -> None:
+        stop_process(self.process)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One gateway for the session; tests isolate themselves with fresh database names."""
+    live = LiveServer(tmp_path_factory.mktemp("server")).start()
+    yield live
+    live.stop()
+
+
+@pytest.fixture
+def own_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """A gateway of the test's own, for tests that kill or restart it."""
+    live = LiveServer(tmp_path / "data").start()
+    yield live
+    live.stop()
+
+
+@pytest.fixture(scope="session")
+def pouchdb_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PouchDBServer]:
+    peer = PouchDBServer().start(tmp_path_factory.mktemp("pouchdb-server"))
+    yield peer
+    peer.stop()
+
+
+@pytest.fixture
+def db_name() -> str:
+    """A database name no other test uses."""
+    return "t" + uuid.uuid4().hex[:12]
+
+
+@pytest.fixture
+def db_url(server: LiveServer, db_name: str) -> str:
+    """URL of a new, empty database on the session's server."""
+    response = requests.put(server.db_url(db_name), timeout=10)
+    assert response.status_code == 201, response.text
+    return server.db_url(db_name)
+
+
+def pouch_command(scenario: str, **args: Any) -> list[str]:
+    """The command line that runs a scenario of ``tests/e2e/pouch.mjs`` with the real PouchDB 9."""
+    if not (NODE_MODULES / "pouchdb").exists():
+        raise RuntimeError("pouchdb is not installed: run `make test`, which runs npm ci")
+    return ["node", str(ROOT / "tests" / "e2e" / "pouch.mjs"), scenario, orjson.dumps(args).decode()]
+
+
+def pouch_report(completed: subprocess.CompletedProcess[bytes], scenario: str) -> Any:
+    """The JSON report a finished scenario printed; fails the test with its stderr otherwise."""
+    if completed.returncode != 0:
+        raise AssertionError(f"pouch.mjs {scenario} failed:\n{completed.stderr.decode()[-4000:]}")
+    return orjson.loads(completed.stdout.splitlines()[-1])
+
+
+@pytest.fixture
+def pouch(tmp_path: Path) -> Any:
+    """Run a scenario in a fresh working directory (where its local databases live); return its report."""
+
+    def run(scenario: str, timeout: float = 300, **args: Any) -> Any:
+        workdir = tmp_path / f"pouch-{uuid.uuid4().hex[:6]}"
+        workdir.mkdir()
+        try:
+            completed = subprocess.run(pouch_command(scenario, **args), cwd=workdir,  # noqa: S603
+                                       capture_output=True, timeout=timeout, check=False)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+        return pouch_report(completed, scenario)
+
+    return run

@@ -1,0 +1,103 @@
+"""The real PouchDB 9 client syncing against the live gateway, as tablets do."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import requests
+
+from tests.conftest import LiveServer
+
+
+def all_docs(url: str) -> dict[str, Any]:
+    response = requests.get(url + "/_all_docs", timeout=30)
+    assert response.status_code == 200, response.text
+    return {row["id"]: row["value"]["rev"] for row in response.json()["rows"]}
+
+
+def test_push_and_pull_ten_thousand_documents(pouch: Any, db_url: str) -> None:
+    report = pouch("push_pull", url=db_url, count=10_000)
+
+    assert report["push"] == {**report["push"], "status": "complete", "docs_written": 10_000, "failures": 0}
+    assert report["pull"] == {**report["pull"], "status": "complete", "docs_written": 10_000, "failures": 0}
+    assert report["target_count"] == 10_000
+    assert report["source"] == report["target"], "pulled replica differs from the one that pushed"
+    assert report["second_push_docs_read"] == 0, "a finished replication must not send anything again"
+    assert len(all_docs(db_url)) == 10_000
+    assert requests.get(db_url, timeout=10).json()["update_seq"] == 10_000
+
+
+def test_interrupted_push_resumes_from_its_checkpoint(pouch: Any, db_url: str) -> None:
+    report = pouch("resume", url=db_url, count=2_000, direction="push")
+
+    assert 0 < report["first_written"] < 2_000
+    assert report["first_written"] + report["second_written"] == 2_000
+    # The second run starts from the checkpoint: it reads at most one batch it had already sent.
+    assert report["second_read"] <= 2_000 - report["first_written"] + 100
+    assert len(all_docs(db_url)) == 2_000
+
+
+def test_interrupted_pull_resumes_from_its_checkpoint(pouch: Any, db_url: str) -> None:
+    pouch("push_pull", url=db_url, count=2_000)
+
+    report = pouch("resume", url=db_url, count=2_000, direction="pull")
+
+    assert 0 < report["first_written"] < 2_000
+    assert report["first_written"] + report["second_written"] == 2_000
+    assert report["second_read"] <= 2_000 - report["first_written"] + 100
+    assert report["target_count"] == 2_000
+
+
+def test_conflicting_edits_converge_to_the_same_winner_everywhere(pouch: Any, db_url: str) -> None:
+    report = pouch("conflict", url=db_url)
+
+    a, b = report["a"], report["b"]
+    assert a["rev"] == b["rev"]
+    assert a["conflicts"] == b["conflicts"] and len(a["conflicts"]) == 1
+    server = requests.get(db_url + "/hours:v1:2026-11-20", params={"conflicts": "true"}, timeout=10).json()
+    assert server["_rev"] == a["rev"]
+    assert server["_conflicts"] == a["conflicts"]
+    # The winner is the CouchDB winner: same depth, so the higher rev hash wins.
+    assert a["rev"] > a["conflicts"][0]
+    leaves = requests.get(db_url + "/hours:v1:2026-11-20", params={"open_revs": "all"}, timeout=10).json()
+    bodies = sorted((leaf["ok"]["minutes"], leaf["ok"]["status"]) for leaf in leaves)
+    assert bodies == [(90, "approved"), (120, "pending")], "both edits are kept, neither is lost"
+
+
+def test_deletions_reach_a_replica_that_held_the_documents(pouch: Any, db_url: str) -> None:
+    report = pouch("deletions", url=db_url)
+
+    assert len(report["deleted_ids"]) == 5
+    assert sorted(report["gone_on_b"]) == sorted(report["deleted_ids"])
+    assert report["b_count"] == 15
+    for doc_id in report["deleted_ids"]:
+        response = requests.get(f"{db_url}/{doc_id}", timeout=10)
+        assert response.status_code == 404 and response.json() == {"error": "not_found", "reason": "deleted"}
+
+
+def test_live_sync_carries_a_change_from_one_client_to_another(pouch: Any, db_url: str) -> None:
+    report = pouch("live", url=db_url)
+
+    assert report["a"]["_rev"] == report["b"]["_rev"]
+    assert report["a"]["title"] == "Sprachcafé Vellmar (Raum 2)"
+    assert report["a_to_b_ms"] < 20_000 and report["b_to_a_ms"] < 20_000
+
+
+def test_attachments_arrive_byte_identical(pouch: Any, db_url: str) -> None:
+    report = pouch("attachments", url=db_url, size=300_000)
+
+    assert report["received"] == report["sent"]
+    stub = report["stubs"]["scan.bin"]
+    assert stub["length"] == 300_000 and stub["stub"] is True and stub["digest"].startswith("md5-")
+    served = requests.get(db_url + "/consent:p1/scan.bin", timeout=10)
+    assert served.status_code == 200
+    assert hashlib.sha256(served.content).hexdigest() == report["sent"]["bin"]
+
+
+def test_pushed_documents_are_readable_with_their_history(pouch: Any, server: LiveServer, db_url: str) -> None:
+    pouch("conflict", url=db_url)
+
+    doc = requests.get(db_url + "/hours:v1:2026-11-20", params={"revs": "true", "revs_info": "true"}, timeout=10).json()
+    assert doc["_revisions"]["start"] == 2 and len(doc["_revisions"]["ids"]) == 2
+    assert [info["status"] for info in doc["_revs_info"]] == ["available", "missing"]
