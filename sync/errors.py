@@ -27,6 +27,11 @@ def bad_request(reason: str) -> CouchError:
     return CouchError(400, "bad_request", reason)
 
 
+def illegal_database_name(reason: str) -> CouchError:
+    """400: the name breaks CouchDB's rule for database names."""
+    return CouchError(400, "illegal_database_name", reason)
+
+
 def doc_validation(reason: str) -> CouchError:
     """400: a document breaks a rule of its shape (CouchDB's ``doc_validation``)."""
     return CouchError(400, "doc_validation", reason)

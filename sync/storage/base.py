@@ -366,7 +366,7 @@ def check_db_name(name: str) -> str:
     :raises CouchError: bad_request otherwise
     """
     if not DB_NAME_RE.match(name):
-        raise errors.bad_request(
+        raise errors.illegal_database_name(
             f"Name: '{name[:64]}'. Only lowercase characters (a-z), digits (0-9), and any of the"
             " characters _, $, (, ), +, and - are allowed. Must begin with a letter."
         )

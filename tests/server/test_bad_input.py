@@ -1,0 +1,209 @@
+"""Bad input gets CouchDB's error shape with the right status, and nothing is stored partially."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import LiveServer
+
+MAX_DOC = 2_000
+MAX_REQUEST = 50_000
+
+
+@pytest.fixture(scope="module")
+def small_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A gateway with small limits, so oversize cases are cheap to send."""
+    live = LiveServer(tmp_path_factory.mktemp("limits"), env={
+        "MITEINANDER_MAX_DOCUMENT_SIZE": str(MAX_DOC), "MITEINANDER_MAX_REQUEST_SIZE": str(MAX_REQUEST)})
+    yield live.start()
+    live.stop()
+
+
+@pytest.fixture
+def url(small_server: LiveServer, db_name: str) -> str:
+    assert requests.put(small_server.db_url(db_name), timeout=10).status_code == 201
+    return small_server.db_url(db_name)
+
+
+def update_seq(url: str) -> int:
+    return int(requests.get(url, timeout=10).json()["update_seq"])
+
+
+def assert_error(response: requests.Response, status: int, error: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"error", "reason"} and body["error"] == error and body["reason"]
+    return body
+
+
+REQUEST_CASES = [
+    # (method, path under the db, kwargs, status, error)
+    ("post", "/_bulk_docs", {"data": b'{"docs": [', "headers": {"Content-Type": "application/json"}},
+     400, "bad_request"),
+    ("post", "/_bulk_docs", {"data": b'{"docs": []}', "headers": {"Content-Type": "text/plain"}},
+     415, "bad_content_type"),
+    ("post", "/_bulk_docs", {"json": {"docs": {"_id": "a"}}}, 400, "bad_request"),
+    ("post", "/_bulk_docs", {"json": {"docs": [], "new_edits": "no"}}, 400, "bad_request"),
+    ("post", "/_bulk_docs", {"json": ["not", "an", "object"]}, 400, "bad_request"),
+    ("post", "/_bulk_docs", {"data": b"\xff\xfe{}", "headers": {"Content-Type": "application/json"}},
+     400, "bad_request"),
+    ("post", "/_bulk_docs", {"data": b"[" * 5000, "headers": {"Content-Type": "application/json"}},
+     400, "bad_request"),
+    ("put", "/doc1", {"json": {"_rev": "abc"}}, 400, "bad_request"),
+    ("put", "/doc1", {"json": {"_rev": "0-abc"}}, 400, "bad_request"),
+    ("put", "/doc1", {"json": {"_deleted": "yes"}}, 400, "bad_request"),
+    ("put", "/doc1", {"json": {"_foo": 1}}, 400, "doc_validation"),
+    ("put", "/doc1", {"json": [1, 2]}, 400, "bad_request"),
+    ("put", "/_bad", {"json": {}}, 400, "bad_request"),
+    ("put", "/doc1?new_edits=false", {"json": {"a": 1}}, 400, "bad_request"),
+    ("put", "/doc1?new_edits=false", {"json": {"_rev": "2-a", "_revisions": {"start": 2, "ids": ["b", "c"]}}},
+     400, "bad_request"),
+    ("put", "/doc1?new_edits=false", {"json": {"_rev": "2-a", "_revisions": {"start": 1, "ids": ["a", "c"]}}},
+     400, "bad_request"),
+    ("put", "/doc1", {"json": {"_attachments": {"a.txt": {"content_type": "text/plain", "data": "***"}}}},
+     400, "bad_request"),
+    ("put", "/doc1", {"json": {"_attachments": {"a.txt": {"stub": True, "digest": "md5-nothere"}}}},
+     412, "missing_stub"),
+    ("put", "/doc1", {"json": {"_attachments": "x"}}, 400, "bad_request"),
+    ("put", "/doc1", {"json": {"big": "x" * MAX_DOC}}, 413, "document_too_large"),
+    ("post", "/_bulk_docs", {"json": {"docs": [{"big": "x" * MAX_REQUEST}]}}, 413, "too_large"),
+    ("get", "/doc1?rev=nonsense", {}, 400, "bad_request"),
+    ("get", "/doc1?revs=maybe", {}, 400, "bad_request"),
+    ("get", "/doc1?open_revs=[1,", {}, 400, "bad_request"),
+    ("get", "/doc1?open_revs={}", {}, 400, "bad_request"),
+    ("get", "/doc1?open_revs=[\"x\"]", {}, 400, "bad_request"),
+    ("get", "/_changes?limit=ten", {}, 400, "bad_request"),
+    ("get", "/_changes?since=yesterday", {}, 400, "bad_request"),
+    ("get", "/_changes?feed=firehose", {}, 400, "bad_request"),
+    ("get", "/_changes?style=some", {}, 400, "bad_request"),
+    ("get", "/_changes?filter=_design/x", {}, 400, "bad_request"),
+    ("post", "/_changes?filter=_doc_ids", {"json": {"doc_ids": "a"}}, 400, "bad_request"),
+    ("post", "/_revs_diff", {"json": {"a": "1-x"}}, 400, "bad_request"),
+    ("post", "/_revs_diff", {"json": {"a": ["x-1"]}}, 400, "bad_request"),
+    ("post", "/_revs_diff", {"json": [1]}, 400, "bad_request"),
+    ("post", "/_bulk_get", {"json": {"docs": "a"}}, 400, "bad_request"),
+    ("get", "/_all_docs?startkey=notjson", {}, 400, "bad_request"),
+    ("get", "/_all_docs?startkey=5", {}, 400, "bad_request"),
+    ("post", "/_all_docs", {"json": {"keys": [1, 2]}}, 400, "bad_request"),
+    ("get", "/_all_docs?skip=-1", {}, 400, "bad_request"),
+    ("put", "/_local/cp", {"json": "checkpoint"}, 400, "bad_request"),
+    ("get", "/doc1", {}, 404, "not_found"),
+    ("get", "/doc1/file.txt", {}, 404, "not_found"),
+    ("delete", "/doc1", {}, 409, "conflict"),
+    ("patch", "/doc1", {}, 405, "method_not_allowed"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "kwargs", "status", "error"), REQUEST_CASES,
+                         ids=[f"{c[0]} {c[1]} {c[4]}" for c in REQUEST_CASES])
+def test_bad_request_gets_couch_error_and_stores_nothing(
+    url: str, method: str, path: str, kwargs: dict[str, Any], status: int, error: str
+) -> None:
+    before = update_seq(url)
+
+    response = requests.request(method, url + path, timeout=10, **kwargs)
+
+    assert_error(response, status, error)
+    assert update_seq(url) == before
+
+
+def test_unknown_database_and_bad_names(small_server: LiveServer) -> None:
+    missing = small_server.db_url("nosuchdb")
+    for method, path in [("get", ""), ("get", "/_changes"), ("post", "/_bulk_docs"), ("get", "/doc"),
+                         ("get", "/_local/x"), ("delete", "")]:
+        body = assert_error(requests.request(method, missing + path, json={"docs": []}, timeout=10),
+                            404, "not_found")
+        assert body["reason"] == "Database does not exist."
+    for name in ("Bad-Name", "_system", "9lives", "a" * 300):
+        assert_error(requests.put(small_server.db_url(name), timeout=10), 400, "illegal_database_name")
+    assert requests.put(small_server.db_url("twice"), timeout=10).status_code == 201
+    assert_error(requests.put(small_server.db_url("twice"), timeout=10), 412, "file_exists")
+
+
+def test_a_bad_document_does_not_take_the_batch_down(url: str) -> None:
+    good = [{"_id": f"ok{i}", "n": i} for i in range(3)]
+    bad = [
+        "not an object",
+        {"_id": 5},
+        {"_id": "r", "_rev": "banana"},
+        {"_id": "big", "pad": "x" * MAX_DOC},
+        {"_id": "att", "_attachments": {"a": {"data": "%%%"}}},
+        {"_id": "_reserved"},
+        {"_id": "special", "_secret": 1},
+    ]
+    docs = [good[0], *bad[:4], good[1], *bad[4:], good[2]]
+
+    response = requests.post(url + "/_bulk_docs", json={"docs": docs}, timeout=10)
+
+    assert response.status_code == 201
+    results = response.json()
+    assert len(results) == len(docs)
+    assert [r.get("ok") for r in results].count(True) == 3
+    errors = [r["error"] for r in results if "error" in r]
+    assert errors == ["bad_request", "bad_request", "bad_request", "document_too_large", "bad_request",
+                      "bad_request", "doc_validation"]
+    stored = requests.get(url + "/_all_docs", timeout=10).json()["rows"]
+    assert [row["id"] for row in stored] == ["ok0", "ok1", "ok2"]
+    assert update_seq(url) == 3
+
+
+def test_replicated_batch_reports_only_failures(url: str) -> None:
+    docs = [{"_id": "a", "_rev": "1-abc"}, {"_id": "b"}, {"_id": "c", "_rev": "1-def", "_deleted": True}]
+
+    response = requests.post(url + "/_bulk_docs", json={"docs": docs, "new_edits": False}, timeout=10)
+
+    assert response.json() == [{"id": "b", "error": "bad_request",
+                                "reason": "new_edits=false requires _rev on every document"}]
+    assert update_seq(url) == 2
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+        st.sampled_from(["_id", "_rev", "_deleted", "_revisions", "_attachments", "docs", "new_edits", "keys",
+                         "doc_ids", "id", "rev", "start", "ids", "data", "stub", "x"]), inner, max_size=5),
+    max_leaves=20,
+)
+ENDPOINTS = [("post", "/_bulk_docs"), ("post", "/_bulk_docs?x=1"), ("post", "/_revs_diff"), ("post", "/_bulk_get"),
+             ("post", "/_all_docs"), ("post", "/_changes?filter=_doc_ids"), ("put", "/fuzzdoc"),
+             ("put", "/fuzzdoc?new_edits=false"), ("put", "/_local/fuzz"), ("post", "")]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(endpoint=st.sampled_from(ENDPOINTS), body=JSON,
+       wrap=st.sampled_from(["raw", "docs", "docs_false"]))
+def test_no_json_body_produces_a_server_error(url: str, endpoint: tuple[str, str], body: Any, wrap: str) -> None:
+    if wrap == "docs":
+        body = {"docs": [body]}
+    elif wrap == "docs_false":
+        body = {"docs": [body], "new_edits": False}
+    response = requests.request(endpoint[0], url + endpoint[1], json=body, timeout=10)
+    assert response.status_code < 500, response.text
+    if response.status_code >= 400:
+        assert set(response.json()) == {"error", "reason"}
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(path=st.text(alphabet="abc_/-%.?=&[]\"{}:019", max_size=30))
+def test_no_url_produces_a_server_error(url: str, path: str) -> None:
+    response = requests.get(url + "/" + path, timeout=10)
+    assert response.status_code < 500, response.text
+
+
+def test_attachment_data_must_be_base64_but_stubs_resolve(url: str, tmp_path: Path) -> None:
+    data = base64.b64encode(b"Anmeldung").decode()
+    first = requests.put(url + "/doc", json={"_attachments": {"a.txt": {"content_type": "text/plain", "data": data}}},
+                         timeout=10).json()
+    second = requests.put(url + "/doc", json={"_rev": first["rev"], "v": 2,
+                                              "_attachments": {"a.txt": {"stub": True}}}, timeout=10)
+    assert second.status_code == 201
+    assert requests.get(url + "/doc/a.txt", timeout=10).content == b"Anmeldung"

@@ -1,0 +1,189 @@
+"""The CouchDB wire endpoints over HTTP: shapes PouchDB and CouchDB replicators rely on."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import threading
+import time
+from typing import Any
+
+import requests
+
+from tests.conftest import LiveServer
+
+
+def bulk(url: str, docs: list[dict[str, Any]], new_edits: bool = True) -> Any:
+    response = requests.post(url + "/_bulk_docs", json={"docs": docs, "new_edits": new_edits}, timeout=30)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_root_answers_like_couchdb(server: LiveServer) -> None:
+    root = requests.get(server.url + "/sync/", timeout=10).json()
+    assert root["couchdb"] == "Welcome" and root["version"].startswith("3.")
+    assert len(root["uuid"]) == 32
+    assert requests.get(server.url + "/sync", timeout=10).json() == root, "with or without the slash"
+
+
+def test_database_lifecycle(server: LiveServer, db_name: str) -> None:
+    url = server.db_url(db_name)
+    assert requests.put(url, timeout=10).json() == {"ok": True}
+    assert db_name in requests.get(server.url + "/sync/_all_dbs", timeout=10).json()
+    info = requests.get(url + "/", timeout=10).json()
+    assert info["db_name"] == db_name and info["doc_count"] == 0 and info["update_seq"] == 0
+    assert requests.delete(url, timeout=10).json() == {"ok": True}
+    assert db_name not in requests.get(server.url + "/sync/_all_dbs", timeout=10).json()
+    assert requests.get(url, timeout=10).status_code == 404
+
+
+def test_document_crud_and_revisions(db_url: str) -> None:
+    created = requests.put(db_url + "/event:1", json={"title": "Interkulturelle Woche"}, timeout=10)
+    assert created.status_code == 201 and created.json()["rev"].startswith("1-")
+    rev1 = created.json()["rev"]
+    assert created.headers["ETag"] == f'"{rev1}"'
+    stale = requests.put(db_url + "/event:1", json={"title": "x"}, timeout=10)
+    assert stale.status_code == 409 and stale.json()["error"] == "conflict"
+    rev2 = requests.put(db_url + "/event:1", json={"_rev": rev1, "title": "IKW 2026"}, timeout=10).json()["rev"]
+    assert rev2.startswith("2-")
+    assert requests.get(db_url + "/event:1", params={"rev": rev1}, timeout=10).status_code == 404, \
+        "bodies of replaced revisions are compacted away, as in CouchDB after compaction"
+    deleted = requests.delete(db_url + "/event:1", params={"rev": rev2}, timeout=10).json()
+    assert deleted["ok"] and deleted["rev"].startswith("3-")
+    assert requests.get(db_url + "/event:1", timeout=10).json() == {"error": "not_found", "reason": "deleted"}
+    tomb = requests.get(db_url + "/event:1", params={"rev": deleted["rev"]}, timeout=10).json()
+    assert tomb == {"_id": "event:1", "_rev": deleted["rev"], "_deleted": True}
+    again = requests.put(db_url + "/event:1", json={"title": "neu"}, timeout=10).json()
+    assert again["rev"].startswith("4-"), "recreating a deleted document extends its tombstone"
+
+
+def test_same_edit_gets_the_same_revision_id_everywhere(server: LiveServer, db_url: str) -> None:
+    other = db_url + "x"
+    assert requests.put(other, timeout=10).status_code == 201
+    revs = [requests.put(url + "/d", json={"a": 1, "b": [1, 2]}, timeout=10).json()["rev"] for url in (db_url, other)]
+    assert revs[0] == revs[1], "rev ids are a deterministic hash of the edit"
+
+
+def test_changes_feed_options(db_url: str) -> None:
+    bulk(db_url, [{"_id": f"d{i}", "n": i} for i in range(5)])
+    bulk(db_url, [{"_id": "d1", "_rev": "2-aaa", "_revisions": {"start": 2, "ids": ["aaa", "bbb"]}}], new_edits=False)
+    feed = requests.get(db_url + "/_changes", timeout=10).json()
+    assert [row["seq"] for row in feed["results"]] == [1, 3, 4, 5, 6] and feed["last_seq"] == 6
+    assert [row["id"] for row in feed["results"]][-1] == "d1"
+    all_leaves = requests.get(db_url + "/_changes", params={"style": "all_docs", "since": 5}, timeout=10).json()
+    assert len(all_leaves["results"][0]["changes"]) == 2
+    limited = requests.get(db_url + "/_changes", params={"limit": 2, "since": 1}, timeout=10).json()
+    assert [row["seq"] for row in limited["results"]] == [3, 4] and limited["last_seq"] == 4
+    down = requests.get(db_url + "/_changes", params={"descending": "true", "limit": 1}, timeout=10).json()
+    assert down["results"][0]["id"] == "d1"
+    docs = requests.get(db_url + "/_changes", params={"include_docs": "true", "conflicts": "true", "since": 5},
+                        timeout=10).json()
+    assert docs["results"][0]["doc"]["_conflicts"]
+    by_id = requests.post(db_url + "/_changes", params={"filter": "_doc_ids"}, json={"doc_ids": ["d3", "zz"]},
+                          timeout=10).json()
+    assert [row["id"] for row in by_id["results"]] == ["d3"] and by_id["last_seq"] == 6
+    now = requests.get(db_url + "/_changes", params={"since": "now"}, timeout=10).json()
+    assert now == {"results": [], "last_seq": 6}
+
+
+def test_longpoll_returns_when_a_change_arrives(db_url: str) -> None:
+    bulk(db_url, [{"_id": "first"}])
+    timer = threading.Timer(0.5, lambda: bulk(db_url, [{"_id": "second"}]))
+    timer.start()
+    started = time.monotonic()
+    response = requests.get(db_url + "/_changes", params={"feed": "longpoll", "since": 1, "timeout": 10_000},
+                            timeout=20)
+    elapsed = time.monotonic() - started
+    timer.join()
+    assert [row["id"] for row in response.json()["results"]] == ["second"]
+    assert 0.4 < elapsed < 9, "it waited for the change, and no longer"
+
+
+def test_longpoll_times_out_empty_with_heartbeats(db_url: str) -> None:
+    response = requests.get(db_url + "/_changes", params={"feed": "longpoll", "since": 0, "timeout": 1200,
+                                                          "heartbeat": 300}, timeout=20)
+    assert response.text.startswith("\n"), "heartbeat newlines keep the connection alive"
+    assert response.text.strip() == '{"results":[],"last_seq":0}'
+
+
+def test_continuous_feed_streams_lines(db_url: str) -> None:
+    bulk(db_url, [{"_id": "a"}, {"_id": "b"}])
+    timer = threading.Timer(0.3, lambda: bulk(db_url, [{"_id": "c"}]))
+    timer.start()
+    response = requests.get(db_url + "/_changes", params={"feed": "continuous", "timeout": 1500}, timeout=20)
+    timer.join()
+    lines = [line for line in response.text.split("\n") if line]
+    assert [json.loads(line).get("id") for line in lines[:3]] == ["a", "b", "c"]
+    assert lines[-1] == '{"last_seq":3}'
+
+
+def test_continuous_feed_honours_limit(db_url: str) -> None:
+    bulk(db_url, [{"_id": f"x{i}"} for i in range(5)])
+    response = requests.get(db_url + "/_changes", params={"feed": "continuous", "limit": 2, "timeout": 5000},
+                            timeout=20)
+    lines = [line for line in response.text.split("\n") if line]
+    assert len(lines) == 3 and lines[-1] == '{"last_seq":2}'
+
+
+def test_responses_are_gzipped_when_accepted(db_url: str) -> None:
+    bulk(db_url, [{"_id": f"checkin:ev1:p{i:04d}", "type": "checkin", "event_id": "ev1", "municipality": "Baunatal",
+                   "device_id": "tablet-7", "checked_in_at": "2026-11-21T10:00:00Z"} for i in range(300)])
+    plain = requests.get(db_url + "/_all_docs", params={"include_docs": "true"},
+                         headers={"Accept-Encoding": "identity"}, timeout=10)
+    zipped = requests.get(db_url + "/_all_docs", params={"include_docs": "true"},
+                          headers={"Accept-Encoding": "gzip"}, stream=True, timeout=10)
+    raw = zipped.raw.read(decode_content=False)
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert "Content-Encoding" not in plain.headers
+    assert gzip.decompress(raw) == plain.content
+    assert len(raw) * 5 < len(plain.content), f"{len(raw)} vs {len(plain.content)} bytes"
+
+
+def test_revs_diff_and_bulk_get(db_url: str) -> None:
+    bulk(db_url, [{"_id": "p", "_rev": "2-b", "_revisions": {"start": 2, "ids": ["b", "a"]}, "v": 2}],
+         new_edits=False)
+    diff = requests.post(db_url + "/_revs_diff", json={"p": ["2-b", "3-c"], "q": ["1-x"]}, timeout=10).json()
+    assert diff == {"p": {"missing": ["3-c"], "possible_ancestors": ["2-b"]}, "q": {"missing": ["1-x"]}}
+    got = requests.post(db_url + "/_bulk_get", params={"revs": "true", "latest": "true"},
+                        json={"docs": [{"id": "p", "rev": "2-b"}, {"id": "p", "rev": "1-a"}, {"id": "nope"}]},
+                        timeout=10).json()["results"]
+    assert got[0]["docs"][0]["ok"]["_revisions"] == {"start": 2, "ids": ["b", "a"]}
+    assert got[1]["docs"][0]["ok"]["_rev"] == "2-b", "latest=true answers with the newest leaf"
+    assert got[2]["docs"][0]["error"]["error"] == "not_found"
+
+
+def test_local_documents_are_not_replicated(db_url: str) -> None:
+    first = requests.put(db_url + "/_local/repl-1", json={"last_seq": 10}, timeout=10).json()
+    assert first == {"ok": True, "id": "_local/repl-1", "rev": "0-1"}
+    stale = requests.put(db_url + "/_local/repl-1", json={"last_seq": 11}, timeout=10)
+    assert stale.status_code == 409
+    second = requests.put(db_url + "/_local/repl-1", json={"_rev": "0-1", "last_seq": 12}, timeout=10).json()
+    assert second["rev"] == "0-2"
+    assert requests.get(db_url + "/_local/repl-1", timeout=10).json() == {
+        "_id": "_local/repl-1", "_rev": "0-2", "last_seq": 12}
+    assert requests.get(db_url + "/_changes", timeout=10).json()["results"] == []
+    assert requests.delete(db_url + "/_local/repl-1", params={"rev": "0-2"}, timeout=10).status_code == 200
+    assert requests.get(db_url + "/_local/repl-1", timeout=10).status_code == 404
+
+
+def test_all_docs_ranges_and_keys(db_url: str) -> None:
+    bulk(db_url, [{"_id": k} for k in ["a", "b", "c", "d"]])
+    rev_c = requests.get(db_url + "/c", timeout=10).json()["_rev"]
+    requests.delete(db_url + "/c", params={"rev": rev_c}, timeout=10)
+
+    def ids(**params: str | int) -> list[str]:
+        rows = requests.get(db_url + "/_all_docs", params=params, timeout=10).json()["rows"]
+        return [row["id"] for row in rows]
+
+    assert ids() == ["a", "b", "d"]
+    assert ids(startkey='"b"', endkey='"d"', inclusive_end="false") == ["b"]
+    assert ids(descending="true", limit=2) == ["d", "b"]
+    assert ids(skip=1, limit=1) == ["b"]
+    keyed = requests.post(db_url + "/_all_docs", json={"keys": ["d", "c", "zz"]}, timeout=10).json()["rows"]
+    assert keyed[0]["id"] == "d" and keyed[1]["value"]["deleted"] is True and keyed[2]["error"] == "not_found"
+    assert requests.get(db_url + "/_all_docs", timeout=10).json()["total_rows"] == 3
+
+
+def test_ensure_full_commit(db_url: str) -> None:
+    response = requests.post(db_url + "/_ensure_full_commit", timeout=10)
+    assert response.status_code == 201 and response.json()["ok"] is True
