@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import errors
+from ..access import EVERYTHING, Scope, Validator
 from ..documents import DocEdit, check_doc_id, parse_edit
 from ..revs import parse_rev
 
@@ -109,11 +110,17 @@ class Attachment:
 
 
 class Database(ABC):
-    """One database. Public methods validate, then call the backend primitive."""
+    """One database as one reader sees it. Public methods validate, then call the primitive.
 
-    def __init__(self, name: str, limits: Limits) -> None:
+    ``scope`` limits every read to the reader's documents; ``validate`` is asked about every
+    incoming revision and may reject it alone (CouchDB's ``validate_doc_update``).
+    """
+
+    def __init__(self, name: str, limits: Limits, scope: Scope = EVERYTHING, validate: Validator | None = None) -> None:
         self.name = name
         self.limits = limits
+        self.scope = scope
+        self.validate = validate
 
     # -- writes ---------------------------------------------------------------------------
 
@@ -251,6 +258,31 @@ class Database(ABC):
             _check_rev(rev)
         return self._get_attachment(doc_id, name, rev)
 
+    def removed(self, since: int) -> dict[str, Any]:
+        """Documents that left this reader's scope after ``since``, and are not in it now.
+
+        PouchDB ignores Sync Gateway's ``_removed`` markers, so a client asks here and purges
+        the listed documents locally: an ended assignment, a withdrawn consent, an erasure.
+
+        :returns: ``{"results": [{"id": ...}], "last_seq": N}``; resume from ``last_seq``
+        :raises CouchError: bad_request for a negative ``since``
+        """
+        if since < 0:
+            raise errors.bad_request("since must not be negative")
+        return self._removed(since)
+
+    def purge(self, doc_ids: list[str]) -> dict[str, list[str]]:
+        """Erase documents with every revision, attachment and index entry, for good.
+
+        Unlike a deletion, nothing of the content stays behind (no tombstone); readers learn
+        through :meth:`removed` that the documents are gone.
+
+        :returns: the purged revisions (leaves) by document id; unknown ids are left out
+        """
+        for doc_id in doc_ids:
+            check_doc_id(doc_id)
+        return self._purge(doc_ids)
+
     # -- local (non-replicated) documents, e.g. replication checkpoints ---------------------
 
     def get_local(self, local_id: str) -> dict[str, Any]:
@@ -313,6 +345,12 @@ class Database(ABC):
     def _get_attachment(self, doc_id: str, name: str, rev: str | None) -> Attachment: ...
 
     @abstractmethod
+    def _removed(self, since: int) -> dict[str, Any]: ...
+
+    @abstractmethod
+    def _purge(self, doc_ids: list[str]) -> dict[str, list[str]]: ...
+
+    @abstractmethod
     def _get_local(self, local_id: str) -> dict[str, Any]: ...
 
     @abstractmethod
@@ -345,8 +383,8 @@ class Store(ABC):
         """:raises CouchError: not_found if there is no such database"""
 
     @abstractmethod
-    def database(self, name: str) -> Database:
-        """Open a database for one request; the caller closes it.
+    def database(self, name: str, scope: Scope = EVERYTHING, validate: Validator | None = None) -> Database:
+        """Open a database for one request as one reader sees it; the caller closes it.
 
         :raises CouchError: not_found if there is no such database
         """

@@ -33,6 +33,7 @@ from typing import Any
 import orjson
 
 from .. import errors, revtree
+from ..access import EVERYTHING, AccessRules, NoRules, Scope, Validator
 from ..changes import ChangeNotifier
 from ..documents import AttachmentIn, DocEdit
 from ..revs import new_rev, rev_pos
@@ -49,6 +50,8 @@ from .base import (
     Store,
     check_db_name,
 )
+from .sqlite_index import SCHEMA as INDEX_SCHEMA
+from .sqlite_index import Access, ChannelIndex
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value ANY) STRICT;
@@ -99,17 +102,19 @@ class _Batch:
     dropped: set[tuple[str, str]] = field(default_factory=set)
     blobs: dict[str, bytes] = field(default_factory=dict)
     refs: set[tuple[str, str, str]] = field(default_factory=set)
+    winners: dict[str, dict[str, Any] | None] = field(default_factory=dict)
 
 
 class SqliteStore(Store):
     """A directory of SQLite files, one per database."""
 
     def __init__(self, directory: str | os.PathLike[str], limits: Limits | None = None,
-                 notifier: ChangeNotifier | None = None) -> None:
+                 notifier: ChangeNotifier | None = None, rules: AccessRules | None = None) -> None:
         super().__init__(limits or Limits())
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.notifier = notifier or ChangeNotifier()
+        self.rules: AccessRules = rules or NoRules()
 
     def server_uuid(self) -> str:
         path = self.directory / "server.uuid"
@@ -138,7 +143,7 @@ class SqliteStore(Store):
         connection = sqlite3.connect(scratch, isolation_level=None)
         try:
             connection.execute("PRAGMA journal_mode=WAL")
-            connection.executescript(SCHEMA)
+            connection.executescript(SCHEMA + INDEX_SCHEMA)
             connection.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", [
                 ("update_seq", 0), ("doc_count", 0), ("doc_del_count", 0), ("instance", uuid.uuid4().hex),
             ])
@@ -160,7 +165,7 @@ class SqliteStore(Store):
         for suffix in ("-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
 
-    def database(self, name: str) -> SqliteDatabase:
+    def database(self, name: str, scope: Scope = EVERYTHING, validate: Validator | None = None) -> SqliteDatabase:
         path = self._path(check_db_name(name))
         try:
             connection = sqlite3.connect(f"file:{path}?mode=rw", uri=True, isolation_level=None,
@@ -169,7 +174,9 @@ class SqliteStore(Store):
             raise errors.not_found("Database does not exist.") from None
         connection.execute("PRAGMA busy_timeout = 30000")
         connection.execute("PRAGMA synchronous = FULL")
-        return SqliteDatabase(name, self.limits, connection, self.notifier)
+        # Erased personal data must not linger in free pages of the file.
+        connection.execute("PRAGMA secure_delete = ON")
+        return SqliteDatabase(name, self.limits, connection, self.notifier, self.rules, scope, validate)
 
     def close(self) -> None:
         """Nothing to release: connections belong to requests."""
@@ -191,10 +198,13 @@ class SqliteStore(Store):
 class SqliteDatabase(Database):
     """One SQLite file; one connection, used by one request at a time."""
 
-    def __init__(self, name: str, limits: Limits, connection: sqlite3.Connection, notifier: ChangeNotifier) -> None:
-        super().__init__(name, limits)
+    def __init__(self, name: str, limits: Limits, connection: sqlite3.Connection, notifier: ChangeNotifier,
+                 rules: AccessRules, scope: Scope, validate: Validator | None) -> None:
+        super().__init__(name, limits, scope, validate)
         self._db = connection
         self._notifier = notifier
+        self._rules = rules
+        self._index = ChannelIndex(connection)
         self._depth = 0
 
     # -- transactions ---------------------------------------------------------------------
@@ -263,10 +273,11 @@ class SqliteDatabase(Database):
         with self.atomic(immediate=True):
             states = self._load_states({edit.id for edit in edits})
             before = {doc_id: state.tree[state.winner].deleted for doc_id, state in states.items()}
+            current = self._winner_docs(states)
             batch = _Batch()
             for edit in edits:
                 try:
-                    outcomes.append(self._apply(edit, new_edits, states, batch))
+                    outcomes.append(self._apply(edit, new_edits, states, current, batch))
                 except errors.CouchError as error:
                     outcomes.append(error)
             if batch.docs:
@@ -275,8 +286,13 @@ class SqliteDatabase(Database):
             self._notifier.notify(self.name)
         return outcomes
 
-    def _apply(self, edit: DocEdit, new_edits: bool, states: dict[str, _DocState], batch: _Batch) -> str:
-        """Apply one edit to the in-memory states and the batch; return its rev."""
+    def _apply(self, edit: DocEdit, new_edits: bool, states: dict[str, _DocState],
+               current: dict[str, dict[str, Any]], batch: _Batch) -> str:
+        """Apply one edit to the in-memory states and the batch; return its rev.
+
+        ``current`` holds each document's live winner as the batch has left it so far; the
+        validator sees it as the old document, as CouchDB's ``validate_doc_update`` does.
+        """
         state = states.get(edit.id)
         tree: RevTree = state.tree if state else {}
         if new_edits:
@@ -293,6 +309,8 @@ class SqliteDatabase(Database):
         merged, dropped = revtree.stem(revtree.merge(tree, path, edit.deleted), self.limits.revs_limit)
         if merged == tree:
             return rev
+        if self.validate is not None:
+            self.validate(_incoming(edit, rev), current.get(edit.id))
         old_leaves = set(revtree.leaves(tree))
         new_leaves = set(revtree.leaves(merged))
         for gone in (old_leaves - new_leaves) | set(dropped):
@@ -302,6 +320,13 @@ class SqliteDatabase(Database):
             batch.dropped.discard((edit.id, rev))
             batch.refs.update((meta["digest"], edit.id, rev) for meta in atts.values())
         winner = revtree.winning_rev(merged)
+        if merged[winner].deleted:
+            current.pop(edit.id, None)
+        elif winner == rev:
+            current[edit.id] = {"_id": edit.id, "_rev": rev, **edit.body}
+        elif state is None or winner != state.winner:
+            current[edit.id] = self._leaf_doc(edit.id, winner, batch)
+        batch.winners[edit.id] = current.get(edit.id)
         states[edit.id] = _DocState(state.seq if state else 0, merged, winner)
         # A document edited twice in one batch takes the later position in the feed.
         batch.docs.pop(edit.id, None)
@@ -343,6 +368,17 @@ class SqliteDatabase(Database):
             resolved[name] = _stub(att, length, att.revpos or pos)
         return resolved
 
+    def _winner_docs(self, states: dict[str, _DocState]) -> dict[str, dict[str, Any]]:
+        """The live winners of the given documents, as ``{_id, _rev, ...body}``."""
+        live = [(doc_id, state.winner) for doc_id, state in states.items() if not state.tree[state.winner].deleted]
+        return {doc_id: {"_id": doc_id, "_rev": rev, **orjson.loads(body)}
+                for (doc_id, rev), (body, _) in self._bodies(live).items()}
+
+    def _leaf_doc(self, doc_id: str, rev: str, batch: _Batch) -> dict[str, Any]:
+        """A leaf's body, from this batch or the file (a conflict that became the winner)."""
+        stored = batch.revs.get((doc_id, rev)) or self._bodies([(doc_id, rev)])[(doc_id, rev)]
+        return {"_id": doc_id, "_rev": rev, **orjson.loads(stored[0])}
+
     def _rev_attachments(self, doc_id: str, rev: str, batch: _Batch) -> dict[str, dict[str, Any]]:
         pending = batch.revs.get((doc_id, rev))
         if pending is not None:
@@ -381,9 +417,27 @@ class SqliteDatabase(Database):
         db.executemany("INSERT OR IGNORE INTO blob_refs (digest, doc_id, rev) VALUES (?, ?, ?)", list(batch.refs))
         if batch.dropped:
             self._drop_revs(batch.dropped)
+        self._reindex(batch, {row[0]: row[1] for row in doc_rows})
         db.executemany("UPDATE meta SET value = value + ? WHERE key = ?",
                        [(live_delta, "doc_count"), (deleted_delta, "doc_del_count")])
         db.execute("UPDATE meta SET value = ? WHERE key = 'update_seq'", (first_seq + len(doc_rows) - 1,))
+
+    def _reindex(self, batch: _Batch, seqs: dict[str, int]) -> None:
+        """Put changed documents in the channels their winner belongs to now.
+
+        A deleted document keeps the channels it had, so its deletion reaches the same
+        readers (Sync Gateway's tombstones do the same); it grants nothing any more.
+        """
+        old = self._index.load(list(seqs))
+        moves = []
+        for doc_id, seq in seqs.items():
+            winner = batch.winners[doc_id]
+            if winner is None:
+                new = Access(old[doc_id].channels, {})
+            else:
+                new = Access(self._rules.channels_of(winner), self._rules.grants_of(winner))
+            moves.append((doc_id, seq, old[doc_id], new))
+        self._index.update(moves)
 
     def _drop_revs(self, dropped: Iterable[tuple[str, str]]) -> None:
         """Forget bodies of revisions that stopped being leaves, and attachments nobody uses."""
@@ -408,9 +462,18 @@ class SqliteDatabase(Database):
 
     # -- reads ----------------------------------------------------------------------------
 
+    def _load_visible(self, doc_ids: Iterable[str]) -> dict[str, _DocState]:
+        """Like :meth:`_load_states`, without the documents the reader may not see: to them
+        those do not exist (a 404, not a 403, so that nothing leaks about other people)."""
+        states = self._load_states(doc_ids)
+        if self.scope.everything or not states:
+            return states
+        visible = self._index.visible(states, self._index.effective(self.scope))
+        return {doc_id: state for doc_id, state in states.items() if doc_id in visible}
+
     def _revs_diff(self, request: dict[str, list[str]]) -> dict[str, dict[str, list[str]]]:
         with self.atomic():
-            states = self._load_states(request)
+            states = self._load_visible(request)
         diff: dict[str, dict[str, list[str]]] = {}
         for doc_id, revs in request.items():
             state = states.get(doc_id)
@@ -427,7 +490,7 @@ class SqliteDatabase(Database):
 
     def _get(self, doc_id: str, rev: str | None, options: ReadOptions) -> dict[str, Any]:
         with self.atomic():
-            state = self._load_states([doc_id]).get(doc_id)
+            state = self._load_visible([doc_id]).get(doc_id)
             if state is None:
                 raise errors.not_found("missing")
             if rev is None:
@@ -443,7 +506,7 @@ class SqliteDatabase(Database):
 
     def _open_revs(self, doc_id: str, revs: list[str] | None, options: ReadOptions) -> list[dict[str, Any]]:
         with self.atomic():
-            state = self._load_states([doc_id]).get(doc_id)
+            state = self._load_visible([doc_id]).get(doc_id)
             if state is None:
                 if revs is None:
                     raise errors.not_found("missing")
@@ -466,7 +529,9 @@ class SqliteDatabase(Database):
         limit = -1 if query.limit is None else query.limit
         with self.atomic():
             current = self.update_seq()
-            if query.doc_ids is None:
+            if not self.scope.everything:
+                rows = self._scoped_changes(query)
+            elif query.doc_ids is None:
                 rows = self._db.execute(
                     f"SELECT id, seq, winner, deleted, tree FROM docs WHERE seq > ? ORDER BY seq {order} LIMIT ?",  # noqa: S608
                     (query.since, limit)).fetchall()
@@ -485,6 +550,28 @@ class SqliteDatabase(Database):
         exhausted = query.limit is None or len(rows) < query.limit
         last_seq = current if exhausted and not query.descending else (changes[-1].seq if changes else query.since)
         return ChangesPage(changes, last_seq)
+
+    def _scoped_changes(self, query: ChangesQuery) -> list[Any]:
+        """The reader's feed through the channel index: work grows with their documents only.
+
+        Each row carries the reader's own sequence for the document (see
+        :meth:`ChannelIndex.changes`), which is what their checkpoint must resume from.
+        """
+        limit = None if query.descending else query.limit
+        picked = self._index.changes(self._index.effective(self.scope), query.since, limit)
+        if query.doc_ids is not None:
+            picked = [(doc_id, seq) for doc_id, seq in picked if doc_id in query.doc_ids]
+        found = {}
+        for chunk in _chunks([doc_id for doc_id, _ in picked]):
+            marks = ",".join("?" * len(chunk))
+            for row in self._db.execute(
+                    f"SELECT id, seq, winner, deleted, tree FROM docs WHERE id IN ({marks})", chunk):  # noqa: S608
+                found[row[0]] = row
+        rows = [(doc_id, seq, *found[doc_id][2:]) for doc_id, seq in picked if doc_id in found]
+        if query.descending:
+            rows.reverse()
+            rows = rows if query.limit is None else rows[: query.limit]
+        return rows
 
     @staticmethod
     def _change(row: Sequence[Any], query: ChangesQuery) -> Change:
@@ -526,6 +613,8 @@ class SqliteDatabase(Database):
             row["doc"] = self._render(key[0], key[1], states[key[0]], bodies[key], options) if key in bodies else None
 
     def _rows_in_range(self, query: AllDocsQuery) -> list[dict[str, Any]]:
+        if not self.scope.everything:
+            return self._scoped_rows_in_range(query)
         clauses, params = ["deleted = 0"], []
         low, high = (query.endkey, query.startkey) if query.descending else (query.startkey, query.endkey)
         if low is not None:
@@ -541,14 +630,20 @@ class SqliteDatabase(Database):
         return [{"id": doc_id, "key": doc_id, "value": {"rev": winner}}
                 for doc_id, winner in self._db.execute(sql, (*params, limit, query.skip))]
 
+    def _scoped_rows_in_range(self, query: AllDocsQuery) -> list[dict[str, Any]]:
+        """``_all_docs`` over the reader's own documents, found through the channel index."""
+        ids = self._index.documents(self._index.effective(self.scope))
+        wanted = sorted((doc_id for doc_id in ids if _in_range(query, doc_id)), reverse=query.descending)
+        states = self._load_states(wanted)
+        live = [doc_id for doc_id in wanted
+                if doc_id in states and not states[doc_id].tree[states[doc_id].winner].deleted]
+        live = live[query.skip:] if query.limit is None else live[query.skip:query.skip + query.limit]
+        return [{"id": doc_id, "key": doc_id, "value": {"rev": states[doc_id].winner}} for doc_id in live]
+
     def _rows_for_keys(self, query: AllDocsQuery) -> list[dict[str, Any]]:
         assert query.keys is not None
-        found = {}
-        for chunk in _chunks(list(set(query.keys))):
-            marks = ",".join("?" * len(chunk))
-            for doc_id, winner, deleted in self._db.execute(
-                    f"SELECT id, winner, deleted FROM docs WHERE id IN ({marks})", chunk):  # noqa: S608
-                found[doc_id] = (winner, deleted)
+        found = {doc_id: (state.winner, state.tree[state.winner].deleted)
+                 for doc_id, state in self._load_visible(set(query.keys)).items()}
         keys = list(query.keys)[query.skip:]
         if query.limit is not None:
             keys = keys[: query.limit]
@@ -566,7 +661,7 @@ class SqliteDatabase(Database):
 
     def _get_attachment(self, doc_id: str, name: str, rev: str | None) -> Attachment:
         with self.atomic():
-            state = self._load_states([doc_id]).get(doc_id)
+            state = self._load_visible([doc_id]).get(doc_id)
             if state is None:
                 raise errors.not_found("missing")
             rev = rev or state.winner
@@ -628,6 +723,43 @@ class SqliteDatabase(Database):
         return [{"rev": r, "status": "deleted" if tree[r].deleted else
                  "available" if (doc_id, r) in available else "missing"} for r in path]
 
+    # -- leaving scope and erasure ---------------------------------------------------------------
+
+    def _removed(self, since: int) -> dict[str, Any]:
+        with self.atomic():
+            current = self.update_seq()
+            if self.scope.everything:
+                gone = self._index.purged_since(since)
+            else:
+                gone = self._index.removed(self.scope, self._index.effective(self.scope), since)
+        return {"results": [{"id": doc_id} for doc_id in sorted(gone)], "last_seq": current}
+
+    def _purge(self, doc_ids: list[str]) -> dict[str, list[str]]:
+        with self.atomic(immediate=True):
+            states = self._load_states(doc_ids)
+            if not states:
+                return {}
+            seq = self.update_seq() + 1
+            ids = [(doc_id,) for doc_id in states]
+            digests = {row[0] for (doc_id,) in ids for row in self._db.execute(
+                "SELECT digest FROM blob_refs WHERE doc_id = ?", (doc_id,))}
+            self._db.executemany("DELETE FROM revs WHERE doc_id = ?", ids)
+            self._db.executemany("DELETE FROM blob_refs WHERE doc_id = ?", ids)
+            self._db.executemany(
+                "DELETE FROM blobs WHERE digest = ? AND NOT EXISTS (SELECT 1 FROM blob_refs WHERE digest = ?)",
+                [(digest, digest) for digest in digests])
+            self._db.executemany("DELETE FROM docs WHERE id = ?", ids)
+            deleted = sum(state.tree[state.winner].deleted for state in states.values())
+            self._db.executemany("UPDATE meta SET value = value - ? WHERE key = ?",
+                                 [(len(states) - deleted, "doc_count"), (deleted, "doc_del_count")])
+            self._index.forget(list(states), seq)
+            self._db.execute("UPDATE meta SET value = ? WHERE key = 'update_seq'", (seq,))
+        # Old page images in the WAL still hold the erased bytes until a checkpoint rewrites
+        # the file (secure_delete zeroes the freed space) and truncates the log.
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self._notifier.notify(self.name)
+        return {doc_id: revtree.leaves(state.tree) for doc_id, state in states.items()}
+
     # -- local documents ----------------------------------------------------------------------
 
     def _get_local(self, local_id: str) -> dict[str, Any]:
@@ -657,6 +789,22 @@ class SqliteDatabase(Database):
                 raise errors.conflict()
             self._db.execute("DELETE FROM local_docs WHERE id = ?", (local_id,))
         return {"ok": True, "id": "_local/" + local_id, "rev": "0-0"}
+
+
+def _in_range(query: AllDocsQuery, doc_id: str) -> bool:
+    """Whether ``doc_id`` lies between startkey and endkey in the query's direction."""
+    start, end = query.startkey, query.endkey
+    past_end = end is not None and (doc_id == end and not query.inclusive_end or
+                                    (doc_id < end if query.descending else doc_id > end))
+    before_start = start is not None and (doc_id > start if query.descending else doc_id < start)
+    return not past_end and not before_start
+
+
+def _incoming(edit: DocEdit, rev: str) -> dict[str, Any]:
+    doc: dict[str, Any] = {"_id": edit.id, "_rev": rev, **edit.body}
+    if edit.deleted:
+        doc["_deleted"] = True
+    return doc
 
 
 def _stub(att: AttachmentIn, length: int, revpos: int) -> dict[str, Any]:

@@ -1,0 +1,52 @@
+"""Who sees which document, as data the engine can apply without knowing the rules.
+
+The rules themselves (which channels a document belongs to, whom it grants what) are pure
+functions of document content that live in ``schemas/channels.py`` and reach the stores as
+an :class:`AccessRules` argument, like a Sync Gateway sync function. A reader is a
+:class:`Scope`: the channels their account gives them, plus whatever documents grant them
+(a volunteer assigned to an event gets that event's channel), or everything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+Doc = Mapping[str, Any]
+
+
+class AccessRules(Protocol):
+    """The two pure functions a store indexes on every write."""
+
+    def channels_of(self, doc: Doc) -> frozenset[str]:
+        """The channels a live document belongs to."""
+
+    def grants_of(self, doc: Doc) -> Mapping[str, frozenset[str]]:
+        """Channels this document grants, by user id (e.g. an event to its volunteers)."""
+
+
+class NoRules:
+    """Rules for stores used without access control: no channels, no grants."""
+
+    def channels_of(self, doc: Doc) -> frozenset[str]:
+        return frozenset()
+
+    def grants_of(self, doc: Doc) -> Mapping[str, frozenset[str]]:
+        return {}
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What one reader may see: static channels from their account, grants by ``user_id``."""
+
+    user_id: str | None = None
+    channels: frozenset[str] = frozenset()
+    everything: bool = False
+
+
+EVERYTHING = Scope(everything=True)
+
+# Called with the incoming document (with ``_id`` and ``_deleted``) and the current winner
+# (or None); raises CouchError (forbidden, doc_validation) to reject that one document.
+Validator = Callable[[Doc, Doc | None], None]

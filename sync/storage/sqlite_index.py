@@ -1,0 +1,187 @@
+"""The access index of the SQLite store: channels, grants, and what left whose scope.
+
+Kept in the same transaction as the documents, so a reader's filtered feed never disagrees
+with the data. Every query here is driven by a reader's channels through an index, so its
+cost grows with that reader's documents, not with the database.
+
+* ``doc_channels(channel, doc_id, seq)``: which documents each channel holds, with the
+  document's newest sequence; the per-user changes feed is a range scan per channel.
+* ``channel_removals``: documents that left a channel, and when.
+* ``grants(user_id, channel, doc_id, seq)``: channels that documents grant to users.
+* ``grant_removals``: grants that ended, and when (a volunteer unassigned from an event).
+* ``purges``: documents erased for good, and when.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from ..access import Scope
+
+SCHEMA = """
+CREATE TABLE doc_channels (channel TEXT NOT NULL, doc_id TEXT NOT NULL, seq INTEGER NOT NULL,
+    PRIMARY KEY (channel, doc_id)) STRICT, WITHOUT ROWID;
+CREATE INDEX doc_channels_by_seq ON doc_channels (channel, seq);
+CREATE INDEX doc_channels_by_doc ON doc_channels (doc_id);
+CREATE TABLE channel_removals (channel TEXT NOT NULL, doc_id TEXT NOT NULL, seq INTEGER NOT NULL,
+    PRIMARY KEY (channel, doc_id)) STRICT, WITHOUT ROWID;
+CREATE INDEX channel_removals_by_seq ON channel_removals (channel, seq);
+CREATE TABLE grants (user_id TEXT NOT NULL, channel TEXT NOT NULL, doc_id TEXT NOT NULL, seq INTEGER NOT NULL,
+    PRIMARY KEY (user_id, channel, doc_id)) STRICT, WITHOUT ROWID;
+CREATE INDEX grants_by_doc ON grants (doc_id);
+CREATE TABLE grant_removals (user_id TEXT NOT NULL, channel TEXT NOT NULL, doc_id TEXT NOT NULL,
+    seq INTEGER NOT NULL, PRIMARY KEY (user_id, channel, doc_id)) STRICT, WITHOUT ROWID;
+CREATE INDEX grant_removals_by_user ON grant_removals (user_id, seq);
+CREATE TABLE purges (doc_id TEXT PRIMARY KEY, seq INTEGER NOT NULL) STRICT, WITHOUT ROWID;
+CREATE INDEX purges_by_seq ON purges (seq);
+"""
+
+Grants = Mapping[str, frozenset[str]]
+
+
+@dataclass(slots=True)
+class Access:
+    """A document's place in the index: its channels and the grants it makes."""
+
+    channels: frozenset[str] = frozenset()
+    grants: Grants = field(default_factory=dict)
+
+
+class ChannelIndex:
+    """Reads and writes the access tables on one connection (inside the caller's transaction)."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._db = connection
+
+    def load(self, doc_ids: list[str]) -> dict[str, Access]:
+        """The indexed access of each document (absent ones have none)."""
+        found: dict[str, Access] = {doc_id: Access() for doc_id in doc_ids}
+        channels: dict[str, set[str]] = {}
+        grants: dict[str, dict[str, set[str]]] = {}
+        for chunk in _chunks(doc_ids):
+            marks = ",".join("?" * len(chunk))
+            for channel, doc_id in self._db.execute(
+                    f"SELECT channel, doc_id FROM doc_channels WHERE doc_id IN ({marks})", chunk):  # noqa: S608
+                channels.setdefault(doc_id, set()).add(channel)
+            for user, channel, doc_id in self._db.execute(
+                    f"SELECT user_id, channel, doc_id FROM grants WHERE doc_id IN ({marks})", chunk):  # noqa: S608
+                grants.setdefault(doc_id, {}).setdefault(user, set()).add(channel)
+        for doc_id in doc_ids:
+            found[doc_id] = Access(frozenset(channels.get(doc_id, ())),
+                                   {user: frozenset(c) for user, c in grants.get(doc_id, {}).items()})
+        return found
+
+    def update(self, moves: list[tuple[str, int, Access, Access]]) -> None:
+        """Move documents to their new channels and grants: ``(doc_id, seq, old, new)`` each."""
+        channel_rows, gone_rows, back_rows = [], [], []
+        grant_rows, ended_rows = [], []
+        for doc_id, seq, old, new in moves:
+            channel_rows += [(channel, doc_id, seq) for channel in new.channels]
+            gone_rows += [(channel, doc_id, seq) for channel in old.channels - new.channels]
+            back_rows += [(channel, doc_id) for channel in new.channels - old.channels]
+            old_pairs = {(user, channel) for user, channels in old.grants.items() for channel in channels}
+            new_pairs = {(user, channel) for user, channels in new.grants.items() for channel in channels}
+            grant_rows += [(user, channel, doc_id, seq) for user, channel in new_pairs - old_pairs]
+            ended_rows += [(user, channel, doc_id, seq) for user, channel in old_pairs - new_pairs]
+        db = self._db
+        db.executemany("INSERT OR REPLACE INTO doc_channels (channel, doc_id, seq) VALUES (?, ?, ?)", channel_rows)
+        db.executemany("DELETE FROM doc_channels WHERE channel = ? AND doc_id = ?", [row[:2] for row in gone_rows])
+        db.executemany("INSERT OR REPLACE INTO channel_removals (channel, doc_id, seq) VALUES (?, ?, ?)", gone_rows)
+        db.executemany("DELETE FROM channel_removals WHERE channel = ? AND doc_id = ?", back_rows)
+        db.executemany("INSERT OR IGNORE INTO grants (user_id, channel, doc_id, seq) VALUES (?, ?, ?, ?)", grant_rows)
+        db.executemany("DELETE FROM grant_removals WHERE user_id = ? AND channel = ? AND doc_id = ?",
+                       [row[:3] for row in grant_rows])
+        db.executemany("DELETE FROM grants WHERE user_id = ? AND channel = ? AND doc_id = ?",
+                       [row[:3] for row in ended_rows])
+        db.executemany("INSERT OR REPLACE INTO grant_removals (user_id, channel, doc_id, seq) VALUES (?, ?, ?, ?)",
+                       ended_rows)
+
+    def effective(self, scope: Scope) -> dict[str, int]:
+        """The reader's channels, each with the sequence from which they hold it (0: always)."""
+        channels = dict.fromkeys(scope.channels, 0)
+        if scope.user_id is not None:
+            for channel, since in self._db.execute(
+                    "SELECT channel, min(seq) FROM grants WHERE user_id = ? GROUP BY channel", (scope.user_id,)):
+                channels[channel] = min(channels.get(channel, since), since)
+        return channels
+
+    def visible(self, doc_ids: Iterable[str], channels: Mapping[str, int]) -> set[str]:
+        """Which of ``doc_ids`` lie in at least one of ``channels``."""
+        ids = list(doc_ids)
+        seen: set[str] = set()
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            for channel, doc_id in self._db.execute(
+                    f"SELECT channel, doc_id FROM doc_channels WHERE doc_id IN ({marks})", chunk):  # noqa: S608
+                if channel in channels:
+                    seen.add(doc_id)
+        return seen
+
+    def documents(self, channels: Mapping[str, int]) -> set[str]:
+        """Every document the reader sees now."""
+        found: set[str] = set()
+        for channel in channels:
+            found.update(row[0] for row in self._db.execute(
+                "SELECT doc_id FROM doc_channels WHERE channel = ?", (channel,)))
+        return found
+
+    def changes(self, channels: Mapping[str, int], since: int, limit: int | None) -> list[tuple[str, int]]:
+        """Documents the reader should receive after ``since``, as ``(doc_id, seq)`` in order.
+
+        A document's sequence for this reader is the later of its own and of the moment the
+        reader got the channel it is seen through: a channel granted after ``since`` brings
+        its older documents along (a backfill), so a checkpoint never hides them. Rows that
+        share a sequence stay in one page, so resuming from any ``last_seq`` loses nothing.
+        """
+        if limit == 0:
+            return []
+        best: dict[str, int] = {}
+        for channel, granted in channels.items():
+            if granted > since:
+                rows = self._db.execute("SELECT doc_id, seq FROM doc_channels WHERE channel = ?", (channel,))
+            else:
+                rows = self._db.execute(
+                    "SELECT doc_id, seq FROM doc_channels WHERE channel = ? AND seq > ? ORDER BY seq LIMIT ?",
+                    (channel, since, -1 if limit is None else limit))
+            for doc_id, seq in rows:
+                effective = max(seq, granted)
+                if effective < best.get(doc_id, effective + 1):
+                    best[doc_id] = effective
+        ordered = sorted(best.items(), key=lambda item: (item[1], item[0]))
+        if limit is None or len(ordered) <= limit:
+            return ordered
+        cut = limit
+        while cut < len(ordered) and ordered[cut][1] == ordered[cut - 1][1]:
+            cut += 1
+        return ordered[:cut]
+
+    def removed(self, scope: Scope, channels: Mapping[str, int], since: int) -> set[str]:
+        """Documents that left the reader's scope after ``since`` and are not visible now."""
+        candidates: set[str] = set()
+        for channel in channels:
+            candidates.update(row[0] for row in self._db.execute(
+                "SELECT doc_id FROM channel_removals WHERE channel = ? AND seq > ?", (channel, since)))
+        if scope.user_id is not None:
+            lost = {row[0] for row in self._db.execute(
+                "SELECT channel FROM grant_removals WHERE user_id = ? AND seq > ?", (scope.user_id, since))}
+            for channel in lost - set(channels):
+                candidates.update(row[0] for row in self._db.execute(
+                    "SELECT doc_id FROM doc_channels WHERE channel = ?", (channel,)))
+        return candidates - self.visible(candidates, channels)
+
+    def forget(self, doc_ids: list[str], seq: int) -> None:
+        """Drop purged documents from the index, recording that they left their channels."""
+        self.update([(doc_id, seq, old, Access()) for doc_id, old in self.load(doc_ids).items()])
+        self._db.executemany("INSERT OR REPLACE INTO purges (doc_id, seq) VALUES (?, ?)",
+                             [(doc_id, seq) for doc_id in doc_ids])
+
+    def purged_since(self, since: int) -> set[str]:
+        """Documents purged after ``since`` (what readers who see everything must drop)."""
+        return {row[0] for row in self._db.execute("SELECT doc_id FROM purges WHERE seq > ?", (since,))}
+
+
+def _chunks(items: list[str], size: int = 500) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
