@@ -11,7 +11,8 @@ Semantics follow CouchDB's ``couch_key_tree`` and PouchDB's ``pouchdb-merge``:
 * leaves are revisions without children; every leaf but the winner is a conflict;
 * the winner is the leaf that is not deleted, then has the highest position, then the
   highest hash (``couch_doc:to_doc_info`` sorts leaves by ``{not Deleted, Pos, RevId}``);
-* stemming keeps at most ``revs_limit`` revisions on every path from a leaf up.
+* stemming keeps the revisions within ``revs_limit`` steps of some leaf (a parent shared
+  with a short branch stays, as in CouchDB 3's ``couch_key_tree:stem``).
 """
 
 from __future__ import annotations
@@ -50,11 +51,12 @@ def merge(tree: Mapping[str, RevNode], path: list[str], deleted: bool) -> RevTre
     merged = dict(tree)
     for index, rev in enumerate(path):
         parent = path[index + 1] if index + 1 < len(path) else None
+        is_deleted = deleted if index == 0 else False
         known = merged.get(rev)
         if known is None:
-            merged[rev] = RevNode(parent, deleted if index == 0 else False)
-        elif known.parent is None and parent is not None:
-            merged[rev] = RevNode(parent, known.deleted)
+            merged[rev] = RevNode(parent, is_deleted)
+        else:
+            merged[rev] = _combine(known, RevNode(parent, is_deleted))
     return merged
 
 
@@ -63,9 +65,15 @@ def merge_trees(left: Mapping[str, RevNode], right: Mapping[str, RevNode]) -> Re
     merged = dict(left)
     for rev, node in right.items():
         known = merged.get(rev)
-        if known is None or (known.parent is None and node.parent is not None):
-            merged[rev] = node
+        merged[rev] = node if known is None else _combine(known, node)
     return merged
+
+
+def _combine(known: RevNode, incoming: RevNode) -> RevNode:
+    """One revision seen twice: keep any parent either side knows (stemming forgets them),
+    and its deletion flag from whichever side knew it (an ancestor's ``False`` only means
+    "not known": a rev id names one edit, which either deleted or did not)."""
+    return RevNode(known.parent or incoming.parent, known.deleted or incoming.deleted)
 
 
 def leaves(tree: Mapping[str, RevNode]) -> list[str]:
@@ -141,7 +149,7 @@ def possible_ancestors(tree: Mapping[str, RevNode], rev: str) -> list[str]:
 
 
 def stem(tree: Mapping[str, RevNode], revs_limit: int) -> tuple[RevTree, list[str]]:
-    """Keep at most ``revs_limit`` revisions on each path from a leaf up.
+    """Keep only revisions within ``revs_limit`` steps of some leaf (the leaf counts as one).
 
     :returns: the stemmed tree and the rev ids it dropped
     :raises ValueError: if ``revs_limit`` is below 1

@@ -258,6 +258,10 @@ class Database(ABC):
             _check_rev(rev)
         return self._get_attachment(doc_id, name, rev)
 
+    def reader_channels(self) -> frozenset[str]:
+        """Every channel this reader sees now: their account's and what documents grant them."""
+        return self._reader_channels()
+
     def removed(self, since: int) -> dict[str, Any]:
         """Documents that left this reader's scope after ``since``, and are not in it now.
 
@@ -343,6 +347,9 @@ class Database(ABC):
 
     @abstractmethod
     def _get_attachment(self, doc_id: str, name: str, rev: str | None) -> Attachment: ...
+
+    @abstractmethod
+    def _reader_channels(self) -> frozenset[str]: ...
 
     @abstractmethod
     def _removed(self, since: int) -> dict[str, Any]: ...

@@ -138,7 +138,7 @@ class SqliteStore(Store):
             raise errors.file_exists()
         # Build the file aside and link it into place: link() fails if the name exists, so
         # concurrent creates cannot both win and no reader ever sees a half-made schema.
-        scratch = self.directory / f".{name}.{os.getpid()}.{threading.get_ident()}.new"
+        scratch = self.directory / f".new-{uuid.uuid4().hex}"
         scratch.unlink(missing_ok=True)
         connection = sqlite3.connect(scratch, isolation_level=None)
         try:
@@ -362,7 +362,7 @@ class SqliteDatabase(Database):
             if known is not None and att.digest in (None, known["digest"]):
                 resolved[name] = known
                 continue
-            length = self._blob_length(att.digest, batch) if att.digest else None
+            length = self._blob_length(edit.id, att.digest, batch) if att.digest and replicated else None
             if length is None:
                 raise errors.missing_stub(f"Invalid attachment stub in {edit.id} for {name}")
             resolved[name] = _stub(att, length, att.revpos or pos)
@@ -386,9 +386,16 @@ class SqliteDatabase(Database):
         row = self._db.execute("SELECT atts FROM revs WHERE doc_id = ? AND rev = ?", (doc_id, rev)).fetchone()
         return orjson.loads(row[0]) if row and row[0] else {}
 
-    def _blob_length(self, digest: str, batch: _Batch) -> int | None:
-        if digest in batch.blobs:
-            return len(batch.blobs[digest])
+    def _blob_length(self, doc_id: str, digest: str, batch: _Batch) -> int | None:
+        """Length of an attachment this document already holds (in any stored revision or
+        earlier in this batch); a stub never reaches another document's attachments."""
+        if any(ref[0] == digest and ref[1] == doc_id for ref in batch.refs):
+            return len(batch.blobs[digest]) if digest in batch.blobs else self._stored_length(digest)
+        row = self._db.execute(
+            "SELECT 1 FROM blob_refs WHERE digest = ? AND doc_id = ? LIMIT 1", (digest, doc_id)).fetchone()
+        return self._stored_length(digest) if row else None
+
+    def _stored_length(self, digest: str) -> int | None:
         row = self._db.execute("SELECT length(data) FROM blobs WHERE digest = ?", (digest,)).fetchone()
         return int(row[0]) if row else None
 
@@ -591,13 +598,14 @@ class SqliteDatabase(Database):
 
     def _all_docs(self, query: AllDocsQuery) -> dict[str, Any]:
         with self.atomic():
-            total = self._db.execute("SELECT value FROM meta WHERE key = 'doc_count'").fetchone()[0]
-            if query.keys is not None:
-                rows = self._rows_for_keys(query)
-                offset = 0
+            if self.scope.everything:
+                total = self._db.execute("SELECT value FROM meta WHERE key = 'doc_count'").fetchone()[0]
+                rows, offset = (self._rows_for_keys(query), 0) if query.keys is not None else self._rows_in_range(query)
             else:
-                rows = self._rows_in_range(query)
-                offset = query.skip
+                live = self._visible_live()
+                total = len(live)
+                rows, offset = ((self._rows_for_keys(query), 0) if query.keys is not None
+                                else self._scoped_rows_in_range(query, live))
             if query.include_docs:
                 self._include_docs(rows, ReadOptions(conflicts=query.conflicts, attachments=query.attachments))
         return {"total_rows": total, "offset": offset, "rows": rows}
@@ -612,9 +620,9 @@ class SqliteDatabase(Database):
             key = (row["id"], row["value"]["rev"])
             row["doc"] = self._render(key[0], key[1], states[key[0]], bodies[key], options) if key in bodies else None
 
-    def _rows_in_range(self, query: AllDocsQuery) -> list[dict[str, Any]]:
-        if not self.scope.everything:
-            return self._scoped_rows_in_range(query)
+    def _rows_in_range(self, query: AllDocsQuery) -> tuple[list[dict[str, Any]], int]:
+        """Rows between startkey and endkey, and CouchDB's ``offset``: how many rows the
+        whole index holds before the first one returned."""
         clauses, params = ["deleted = 0"], []
         low, high = (query.endkey, query.startkey) if query.descending else (query.startkey, query.endkey)
         if low is not None:
@@ -627,18 +635,29 @@ class SqliteDatabase(Database):
         limit = -1 if query.limit is None else query.limit
         sql = (f"SELECT id, winner FROM docs WHERE {' AND '.join(clauses)} "  # noqa: S608
                f"ORDER BY id {order} LIMIT ? OFFSET ?")
-        return [{"id": doc_id, "key": doc_id, "value": {"rev": winner}}
+        rows = [{"id": doc_id, "key": doc_id, "value": {"rev": winner}}
                 for doc_id, winner in self._db.execute(sql, (*params, limit, query.skip))]
+        before = 0
+        if query.startkey is not None:
+            before = self._db.execute(
+                f"SELECT count(*) FROM docs WHERE deleted = 0 AND id {'>' if query.descending else '<'} ?",  # noqa: S608
+                (query.startkey,)).fetchone()[0]
+        return rows, before + query.skip
 
-    def _scoped_rows_in_range(self, query: AllDocsQuery) -> list[dict[str, Any]]:
-        """``_all_docs`` over the reader's own documents, found through the channel index."""
-        ids = self._index.documents(self._index.effective(self.scope))
-        wanted = sorted((doc_id for doc_id in ids if _in_range(query, doc_id)), reverse=query.descending)
-        states = self._load_states(wanted)
-        live = [doc_id for doc_id in wanted
-                if doc_id in states and not states[doc_id].tree[states[doc_id].winner].deleted]
-        live = live[query.skip:] if query.limit is None else live[query.skip:query.skip + query.limit]
-        return [{"id": doc_id, "key": doc_id, "value": {"rev": states[doc_id].winner}} for doc_id in live]
+    def _visible_live(self) -> dict[str, str]:
+        """The reader's live documents and their winners, found through the channel index."""
+        states = self._load_states(self._index.documents(self._index.effective(self.scope)))
+        return {doc_id: state.winner for doc_id, state in states.items() if not state.tree[state.winner].deleted}
+
+    def _scoped_rows_in_range(self, query: AllDocsQuery, live: dict[str, str]) -> tuple[list[dict[str, Any]], int]:
+        """``_all_docs`` over the reader's own documents."""
+        ordered = sorted(live, reverse=query.descending)
+        start = query.startkey
+        before = 0 if start is None else sum(1 for doc_id in ordered if (doc_id > start if query.descending
+                                                                          else doc_id < start))
+        wanted = [doc_id for doc_id in ordered if _in_range(query, doc_id)]
+        wanted = wanted[query.skip:] if query.limit is None else wanted[query.skip:query.skip + query.limit]
+        return [{"id": doc_id, "key": doc_id, "value": {"rev": live[doc_id]}} for doc_id in wanted], before + query.skip
 
     def _rows_for_keys(self, query: AllDocsQuery) -> list[dict[str, Any]]:
         assert query.keys is not None
@@ -724,6 +743,9 @@ class SqliteDatabase(Database):
                  "available" if (doc_id, r) in available else "missing"} for r in path]
 
     # -- leaving scope and erasure ---------------------------------------------------------------
+
+    def _reader_channels(self) -> frozenset[str]:
+        return frozenset(self._index.effective(self.scope))
 
     def _removed(self, since: int) -> dict[str, Any]:
         with self.atomic():

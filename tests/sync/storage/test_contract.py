@@ -1,0 +1,881 @@
+"""The storage contract: one suite, run against every backend in ``BACKENDS``.
+
+Each expectation is CouchDB's own behaviour (the HTTP API reference and ``couch_db``),
+so a backend that passes here answers replicators the way CouchDB does. As in pouchdb's
+``test.basics.js``, nothing here knows which backend it is talking to; only
+``STORE_BUILDERS`` does.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sync.errors import CouchError
+from sync.storage import BACKENDS, Database, Limits, Store, open_store
+from sync.storage.base import AllDocsQuery, ChangesQuery, ReadOptions
+
+
+def _sqlite_store(limits: Limits, directory: Path) -> Store:
+    return open_store("sqlite", limits, directory=directory)
+
+
+# How a test builds each backend. A backend registered in BACKENDS without an entry here
+# fails with a KeyError instead of being skipped.
+STORE_BUILDERS: dict[str, Callable[[Limits, Path], Store]] = {"sqlite": _sqlite_store}
+
+
+@pytest.fixture
+def limits() -> Limits:
+    """The store's limits; a test overrides them with ``@pytest.mark.parametrize("limits", ...)``."""
+    return Limits()
+
+
+@pytest.fixture(params=list(BACKENDS))
+def store(request: pytest.FixtureRequest, limits: Limits, tmp_path: Path) -> Iterator[Store]:
+    opened = STORE_BUILDERS[request.param](limits, tmp_path / "store")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def db(store: Store) -> Iterator[Database]:
+    store.create_db("contract")
+    database = store.database("contract")
+    yield database
+    database.close()
+    store.delete_db("contract")
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+def couch_error(call: Callable[[], object]) -> CouchError:
+    """The CouchError that ``call`` raises."""
+    with pytest.raises(CouchError) as caught:
+        call()
+    return caught.value
+
+
+def put(db: Database, doc: dict[str, Any]) -> str:
+    """Write one document with ``new_edits=true`` and return its new rev."""
+    result = db.put(doc)
+    assert result["ok"] is True
+    return str(result["rev"])
+
+
+def replicated(doc_id: str, path: list[str], deleted: bool = False, **body: Any) -> dict[str, Any]:
+    """A document as a replicator sends it with ``new_edits=false``: ``_rev`` and ``_revisions``."""
+    doc: dict[str, Any] = {
+        "_id": doc_id,
+        "_rev": path[0],
+        "_revisions": {"start": int(path[0].split("-")[0]), "ids": [rev.split("-", 1)[1] for rev in path]},
+        **body,
+    }
+    if deleted:
+        doc["_deleted"] = True
+    return doc
+
+
+def replicate(db: Database, *docs: dict[str, Any]) -> None:
+    assert db.bulk_docs(list(docs), new_edits=False) == []
+
+
+def pos(rev: str) -> int:
+    return int(rev.split("-")[0])
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def md5_digest(data: bytes) -> str:
+    return "md5-" + b64(hashlib.md5(data).digest())
+
+
+# -- databases ----------------------------------------------------------------------------
+
+
+def test_create_list_and_delete_databases(store: Store) -> None:
+    store.create_db("beta")
+    store.create_db("alpha")
+    names = store.all_dbs()
+    assert {"alpha", "beta"} <= set(names)
+    assert names == sorted(names)
+    store.delete_db("beta")
+    assert "beta" not in store.all_dbs()
+    assert "alpha" in store.all_dbs()
+    store.delete_db("alpha")
+
+
+def test_create_existing_database_is_file_exists(store: Store) -> None:
+    store.create_db("twice")
+    error = couch_error(lambda: store.create_db("twice"))
+    assert (error.status, error.error) == (412, "file_exists")
+    store.delete_db("twice")
+
+
+def test_missing_database_is_not_found(store: Store) -> None:
+    for call in (lambda: store.delete_db("nowhere"), lambda: store.database("nowhere")):
+        error = couch_error(call)
+        assert (error.status, error.error) == (404, "not_found")
+
+
+def test_deleted_database_is_gone_and_recreated_empty(store: Store) -> None:
+    store.create_db("phoenix")
+    database = store.database("phoenix")
+    put(database, {"_id": "a"})
+    database.close()
+    store.delete_db("phoenix")
+    assert couch_error(lambda: store.database("phoenix")).status == 404
+    store.create_db("phoenix")
+    database = store.database("phoenix")
+    try:
+        info = database.info()
+        assert (info["doc_count"], info["update_seq"]) == (0, 0)
+        assert couch_error(lambda: database.get("a")).status == 404
+    finally:
+        database.close()
+        store.delete_db("phoenix")
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Upper", "1digit-first", "has space", "", "_underscore", "dot.ted", pytest.param("a" * 239, id="239-chars")],
+)
+def test_bad_database_names_are_illegal(store: Store, name: str) -> None:
+    for call in (lambda: store.create_db(name), lambda: store.database(name), lambda: store.delete_db(name)):
+        error = couch_error(call)
+        assert (error.status, error.error) == (400, "illegal_database_name")
+    assert name not in store.all_dbs()
+
+
+@pytest.mark.parametrize("name", ["a", pytest.param("a" * 238, id="238-chars"), "with_all$chars()+-0"])
+def test_legal_database_names(store: Store, name: str) -> None:
+    """CouchDB accepts names up to 238 characters from this alphabet."""
+    store.create_db(name)
+    assert name in store.all_dbs()
+    store.database(name).close()
+    store.delete_db(name)
+
+
+# -- bulk_docs, new_edits=true --------------------------------------------------------------
+
+
+def test_new_document_gets_first_rev_and_body(db: Database) -> None:
+    [result] = db.bulk_docs([{"_id": "a", "n": 1}])
+    assert result["ok"] is True and result["id"] == "a" and pos(result["rev"]) == 1
+    assert db.get("a") == {"_id": "a", "_rev": result["rev"], "n": 1}
+
+
+def test_document_without_id_gets_a_generated_one(db: Database) -> None:
+    [first, second] = db.bulk_docs([{"n": 1}, {"n": 2}])
+    assert first["id"] and second["id"] and first["id"] != second["id"]
+    assert db.get(first["id"])["n"] == 1
+
+
+def test_update_with_current_rev(db: Database) -> None:
+    first = put(db, {"_id": "a", "n": 1})
+    second = put(db, {"_id": "a", "_rev": first, "n": 2})
+    assert pos(second) == 2 and second != first
+    assert db.get("a") == {"_id": "a", "_rev": second, "n": 2}
+
+
+def test_same_edit_gives_same_rev_on_two_databases(store: Store) -> None:
+    """Rev ids come from the content, so the same edit made on two replicas converges."""
+    revs = []
+    for name in ("left", "right"):
+        store.create_db(name)
+        database = store.database(name)
+        revs.append(put(database, {"_id": "a", "n": 1}))
+        database.close()
+        store.delete_db(name)
+    assert revs[0] == revs[1]
+
+
+def test_stale_rev_is_conflict(db: Database) -> None:
+    first = put(db, {"_id": "a", "n": 1})
+    put(db, {"_id": "a", "_rev": first, "n": 2})
+    assert db.bulk_docs([{"_id": "a", "_rev": first, "n": 3}]) == [
+        {"id": "a", "error": "conflict", "reason": "Document update conflict."}
+    ]
+    error = couch_error(lambda: db.put({"_id": "a", "_rev": first, "n": 3}))
+    assert (error.status, error.error) == (409, "conflict")
+    assert db.get("a")["n"] == 2
+
+
+@pytest.mark.parametrize("doc", [{"_id": "a", "n": 2}, {"_id": "a", "_rev": "1-0123456789abcdef", "n": 2}])
+def test_update_without_current_rev_is_conflict(db: Database, doc: dict[str, Any]) -> None:
+    put(db, {"_id": "a", "n": 1})
+    assert couch_error(lambda: db.put(doc)).status == 409
+
+
+def test_rev_on_missing_document_is_conflict(db: Database) -> None:
+    assert couch_error(lambda: db.put({"_id": "nope", "_rev": "1-abc"})).status == 409
+
+
+def test_delete_then_recreate_extends_the_tombstone(db: Database) -> None:
+    first = put(db, {"_id": "a", "n": 1})
+    tombstone = put(db, {"_id": "a", "_rev": first, "_deleted": True})
+    assert pos(tombstone) == 2
+    error = couch_error(lambda: db.get("a"))
+    assert (error.status, error.error, error.reason) == (404, "not_found", "deleted")
+    recreated = put(db, {"_id": "a", "n": 3})
+    assert pos(recreated) == 3
+    doc = db.get("a", options=ReadOptions(revs=True))
+    assert doc["n"] == 3
+    assert doc["_revisions"]["ids"] == [recreated.split("-")[1], tombstone.split("-")[1], first.split("-")[1]]
+
+
+def test_errors_do_not_stop_the_rest_of_the_batch(db: Database) -> None:
+    first = put(db, {"_id": "a", "n": 1})
+    put(db, {"_id": "a", "_rev": first, "n": 2})
+    results = db.bulk_docs([
+        {"_id": "b", "n": 1},
+        {"_id": "a", "_rev": first, "n": 3},
+        "not an object",
+        {"_id": "_bad", "n": 1},
+        {"_id": "c", "_rev": "not-a-rev"},
+        {"_id": "d", "n": 4},
+    ])
+    assert [row.get("id") for row in results] == ["b", "a", None, "_bad", "c", "d"]
+    assert results[0]["ok"] is True and results[5]["ok"] is True
+    assert [row.get("error") for row in results[1:5]] == ["conflict", "bad_request", "bad_request", "bad_request"]
+    assert db.get("b")["n"] == 1 and db.get("d")["n"] == 4
+    assert db.get("a")["n"] == 2
+    assert couch_error(lambda: db.get("c")).status == 404
+
+
+def test_two_edits_of_one_id_in_a_batch(db: Database) -> None:
+    """As in CouchDB, the second new edit of a document without a rev conflicts with the first."""
+    results = db.bulk_docs([{"_id": "a", "n": 1}, {"_id": "a", "n": 2}])
+    assert results[0]["ok"] is True
+    assert results[1] == {"id": "a", "error": "conflict", "reason": "Document update conflict."}
+    assert db.get("a") == {"_id": "a", "_rev": results[0]["rev"], "n": 1}
+
+
+def test_two_edits_of_one_rev_in_a_batch(db: Database) -> None:
+    first = put(db, {"_id": "a", "n": 1})
+    results = db.bulk_docs([{"_id": "a", "_rev": first, "n": 2}, {"_id": "a", "_rev": first, "n": 3}])
+    assert results[0]["ok"] is True and results[1]["error"] == "conflict"
+    assert db.get("a", options=ReadOptions(conflicts=True)) == {"_id": "a", "_rev": results[0]["rev"], "n": 2}
+
+
+def test_docs_must_be_a_list(db: Database) -> None:
+    assert couch_error(lambda: db.bulk_docs({"_id": "a"})).status == 400
+
+
+# -- bulk_docs, new_edits=false (replication) ---------------------------------------------------
+
+
+def test_replicated_revisions_are_stored_as_given(db: Database) -> None:
+    replicate(db, replicated("a", ["3-c", "2-b", "1-a"], n=3))
+    doc = db.get("a", options=ReadOptions(revs=True))
+    assert doc == {"_id": "a", "_rev": "3-c", "n": 3, "_revisions": {"start": 3, "ids": ["c", "b", "a"]}}
+
+
+def test_replicated_branches_become_conflicts(db: Database) -> None:
+    replicate(db, replicated("a", ["2-b", "1-a"], n=1), replicated("a", ["2-c", "1-a"], n=2))
+    doc = db.get("a", options=ReadOptions(conflicts=True))
+    assert doc == {"_id": "a", "_rev": "2-c", "n": 2, "_conflicts": ["2-b"]}
+    assert db.get("a", "2-b")["n"] == 1
+
+
+def test_replicated_deleted_longer_branch_loses_to_live_branch(db: Database) -> None:
+    replicate(db, replicated("a", ["3-d", "2-b", "1-a"], deleted=True), replicated("a", ["2-c", "1-a"], n=2))
+    doc = db.get("a", options=ReadOptions(conflicts=True, deleted_conflicts=True))
+    assert doc == {"_id": "a", "_rev": "2-c", "n": 2, "_deleted_conflicts": ["3-d"]}
+    assert db.info()["doc_count"] == 1
+
+
+def test_replay_is_idempotent(db: Database) -> None:
+    batch = [replicated("a", ["2-b", "1-a"], n=1), replicated("a", ["2-c", "1-a"], n=2), replicated("b", ["1-x"])]
+    replicate(db, *batch)
+    seq = db.update_seq()
+    changes = db.changes(ChangesQuery()).results
+    replicate(db, *batch)
+    replicate(db, replicated("a", ["1-a"]))  # an ancestor the database already holds
+    assert db.update_seq() == seq
+    assert db.changes(ChangesQuery()).results == changes
+
+
+def test_replicated_edit_needs_a_rev(db: Database) -> None:
+    results = db.bulk_docs([{"_id": "a", "n": 1}, replicated("b", ["1-b"])], new_edits=False)
+    assert [(row["id"], row["error"]) for row in results] == [("a", "bad_request")]
+    assert db.get("b")["_rev"] == "1-b"
+
+
+def test_replicated_rev_must_match_revisions(db: Database) -> None:
+    doc = {**replicated("a", ["2-b", "1-a"]), "_rev": "2-z"}
+    [row] = db.bulk_docs([doc], new_edits=False)
+    assert row["error"] == "bad_request"
+
+
+# -- update_seq -------------------------------------------------------------------------------
+
+
+def test_update_seq_strictly_increases_with_every_write(db: Database) -> None:
+    seqs = [db.update_seq()]
+    first = put(db, {"_id": "a"})
+    seqs.append(db.update_seq())
+    db.bulk_docs([{"_id": "b"}, {"_id": "c"}])
+    seqs.append(db.update_seq())
+    put(db, {"_id": "a", "_rev": first, "_deleted": True})
+    seqs.append(db.update_seq())
+    replicate(db, replicated("d", ["1-d"]))
+    seqs.append(db.update_seq())
+    assert seqs == sorted(set(seqs))
+    assert db.info()["update_seq"] == seqs[-1]
+
+
+def test_rejected_writes_do_not_move_update_seq(db: Database) -> None:
+    put(db, {"_id": "a"})
+    seq = db.update_seq()
+    db.bulk_docs([{"_id": "a"}, {"_id": "_bad"}])
+    assert db.update_seq() == seq
+
+
+# -- changes ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def feed_db(db: Database) -> Database:
+    """a, b, c written in that order, then a updated and b deleted: the feed is c, a, b."""
+    a1 = put(db, {"_id": "a", "n": 1})
+    b1 = put(db, {"_id": "b", "n": 1})
+    put(db, {"_id": "c", "n": 1})
+    put(db, {"_id": "a", "_rev": a1, "n": 2})
+    put(db, {"_id": "b", "_rev": b1, "_deleted": True})
+    return db
+
+
+def test_changes_lists_each_document_once_at_its_newest_seq(feed_db: Database) -> None:
+    page = feed_db.changes(ChangesQuery())
+    assert [change.id for change in page.results] == ["c", "a", "b"]
+    seqs = [change.seq for change in page.results]
+    assert seqs == sorted(set(seqs))
+    assert page.last_seq == seqs[-1] == feed_db.update_seq()
+    assert [change.revs for change in page.results] == [[feed_db.get(doc_id)["_rev"]] for doc_id in "ca"] + [
+        [feed_db.open_revs("b", None)[0]["ok"]["_rev"]]
+    ]
+    assert [change.deleted for change in page.results] == [False, False, True]
+    assert page.results[2].as_json()["deleted"] is True
+    assert "deleted" not in page.results[0].as_json()
+
+
+def test_changes_since(feed_db: Database) -> None:
+    first = feed_db.changes(ChangesQuery()).results[0]
+    page = feed_db.changes(ChangesQuery(since=first.seq))
+    assert [change.id for change in page.results] == ["a", "b"]
+    assert page.last_seq == feed_db.update_seq()
+    empty = feed_db.changes(ChangesQuery(since=feed_db.update_seq()))
+    assert empty.results == [] and empty.last_seq == feed_db.update_seq()
+
+
+def test_changes_limit_pages_through_the_feed(feed_db: Database) -> None:
+    page = feed_db.changes(ChangesQuery(limit=2))
+    assert [change.id for change in page.results] == ["c", "a"]
+    assert page.last_seq == page.results[-1].seq
+    rest = feed_db.changes(ChangesQuery(since=page.last_seq, limit=2))
+    assert [change.id for change in rest.results] == ["b"]
+    assert rest.last_seq == feed_db.update_seq()
+
+
+def test_changes_descending(feed_db: Database) -> None:
+    page = feed_db.changes(ChangesQuery(descending=True))
+    assert [change.id for change in page.results] == ["b", "a", "c"]
+    top = feed_db.changes(ChangesQuery(descending=True, limit=1))
+    assert [change.id for change in top.results] == ["b"]
+    assert top.last_seq == top.results[0].seq
+
+
+def test_changes_doc_ids_filter(feed_db: Database) -> None:
+    page = feed_db.changes(ChangesQuery(doc_ids=frozenset({"b", "c", "nope"})))
+    assert [change.id for change in page.results] == ["c", "b"]
+    assert page.last_seq == feed_db.update_seq()
+    limited = feed_db.changes(ChangesQuery(doc_ids=frozenset({"b", "c"}), limit=1))
+    assert [change.id for change in limited.results] == ["c"]
+
+
+def test_changes_include_docs(feed_db: Database) -> None:
+    page = feed_db.changes(ChangesQuery(include_docs=True))
+    docs = {change.id: change.doc for change in page.results}
+    assert docs["a"] == feed_db.get("a")
+    assert docs["c"] == feed_db.get("c")
+    tombstone = feed_db.open_revs("b", None)[0]["ok"]["_rev"]
+    assert docs["b"] == {"_id": "b", "_rev": tombstone, "_deleted": True}
+    assert feed_db.changes(ChangesQuery()).results[0].doc is None
+
+
+def test_changes_all_leaves_and_conflicts(db: Database) -> None:
+    replicate(db, replicated("a", ["2-b", "1-a"]), replicated("a", ["2-c", "1-a"]))
+    [winner_only] = db.changes(ChangesQuery()).results
+    assert winner_only.revs == ["2-c"]
+    [all_leaves] = db.changes(ChangesQuery(all_leaves=True)).results
+    assert sorted(all_leaves.revs) == ["2-b", "2-c"]
+    assert all_leaves.as_json()["changes"][0] in ({"rev": "2-b"}, {"rev": "2-c"})
+    [with_doc] = db.changes(ChangesQuery(include_docs=True, conflicts=True)).results
+    assert with_doc.doc == {"_id": "a", "_rev": "2-c", "_conflicts": ["2-b"]}
+
+
+def test_changes_rejects_negative_since_and_limit(db: Database) -> None:
+    assert couch_error(lambda: db.changes(ChangesQuery(since=-1))).status == 400
+    assert couch_error(lambda: db.changes(ChangesQuery(limit=-1))).status == 400
+
+
+# -- revs_diff ----------------------------------------------------------------------------------
+
+
+def test_revs_diff(db: Database) -> None:
+    replicate(db, replicated("a", ["2-b", "1-a"]), replicated("a", ["3-d", "2-c", "1-a"]), replicated("h", ["1-h"]))
+    diff = db.revs_diff({
+        "a": ["1-a", "2-b", "3-d", "3-x", "4-y", "2-z"],
+        "h": ["1-h"],
+        "new": ["1-n", "2-n"],
+    })
+    assert diff["a"]["missing"] == ["3-x", "4-y", "2-z"]
+    # Leaves below the highest missing position could be its ancestors.
+    assert sorted(diff["a"]["possible_ancestors"]) == ["2-b", "3-d"]
+    assert diff["new"] == {"missing": ["1-n", "2-n"]}
+    assert set(diff) == {"a", "new"}
+
+
+def test_revs_diff_with_nothing_missing_is_empty(db: Database) -> None:
+    replicate(db, replicated("a", ["2-b", "1-a"]))
+    assert db.revs_diff({"a": ["2-b", "1-a"]}) == {}
+
+
+def test_revs_diff_without_possible_ancestors(db: Database) -> None:
+    replicate(db, replicated("a", ["3-c", "2-b", "1-a"]))
+    assert db.revs_diff({"a": ["2-x"]}) == {"a": {"missing": ["2-x"]}}
+
+
+@pytest.mark.parametrize("request_body", [["a"], {"a": "1-a"}, {"a": ["bogus"]}])
+def test_revs_diff_rejects_bad_requests(db: Database, request_body: object) -> None:
+    assert couch_error(lambda: db.revs_diff(request_body)).status == 400
+
+
+# -- get ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def branched_db(db: Database) -> Database:
+    """Document "a": 1-a -> 2-b -> 3-c (winner), 1-a -> 2-x, 1-a -> 2-y (deleted)."""
+    replicate(
+        db,
+        replicated("a", ["3-c", "2-b", "1-a"], n=3),
+        replicated("a", ["2-x", "1-a"], n=2),
+        replicated("a", ["2-y", "1-a"], deleted=True),
+    )
+    return db
+
+
+def test_get_winner_and_given_leaf(branched_db: Database) -> None:
+    assert branched_db.get("a") == {"_id": "a", "_rev": "3-c", "n": 3}
+    assert branched_db.get("a", "2-x") == {"_id": "a", "_rev": "2-x", "n": 2}
+    assert branched_db.get("a", "2-y") == {"_id": "a", "_rev": "2-y", "_deleted": True}
+
+
+def test_get_conflicts(branched_db: Database) -> None:
+    doc = branched_db.get("a", options=ReadOptions(conflicts=True, deleted_conflicts=True))
+    assert doc["_conflicts"] == ["2-x"]
+    assert doc["_deleted_conflicts"] == ["2-y"]
+    assert "_conflicts" not in branched_db.get("a")
+
+
+def test_get_revs(branched_db: Database) -> None:
+    assert branched_db.get("a", options=ReadOptions(revs=True))["_revisions"] == {
+        "start": 3, "ids": ["c", "b", "a"]
+    }
+    assert branched_db.get("a", "2-x", ReadOptions(revs=True))["_revisions"] == {"start": 2, "ids": ["x", "a"]}
+
+
+def test_get_revs_info(branched_db: Database) -> None:
+    info = branched_db.get("a", options=ReadOptions(revs_info=True))["_revs_info"]
+    assert [entry["rev"] for entry in info] == ["3-c", "2-b", "1-a"]
+    assert info[0]["status"] == "available"
+    # Bodies of older revisions may be kept (CouchDB before compaction) or not.
+    assert all(entry["status"] in {"available", "missing"} for entry in info[1:])
+    deleted = branched_db.get("a", "2-y", ReadOptions(revs_info=True))["_revs_info"]
+    assert deleted[0] == {"rev": "2-y", "status": "deleted"}
+
+
+def test_get_latest(db: Database) -> None:
+    first = put(db, {"_id": "a", "n": 1})
+    second = put(db, {"_id": "a", "_rev": first, "n": 2})
+    assert db.get("a", first, ReadOptions(latest=True)) == {"_id": "a", "_rev": second, "n": 2}
+
+
+def test_get_errors(branched_db: Database) -> None:
+    missing = couch_error(lambda: branched_db.get("nope"))
+    assert (missing.status, missing.error, missing.reason) == (404, "not_found", "missing")
+    assert couch_error(lambda: branched_db.get("a", "9-zz")).status == 404
+    assert couch_error(lambda: branched_db.get("a", "bogus")).status == 400
+    assert couch_error(lambda: branched_db.get("_bad")).status == 400
+
+
+# -- open_revs and bulk_get -------------------------------------------------------------------------
+
+
+def test_open_revs_all(branched_db: Database) -> None:
+    found = branched_db.open_revs("a", None)
+    docs = {entry["ok"]["_rev"]: entry["ok"] for entry in found}
+    assert set(docs) == {"3-c", "2-x", "2-y"}
+    assert docs["3-c"] == {"_id": "a", "_rev": "3-c", "n": 3}
+    assert docs["2-y"]["_deleted"] is True
+
+
+def test_open_revs_list_keeps_order_and_reports_missing(branched_db: Database) -> None:
+    found = branched_db.open_revs("a", ["2-x", "7-q", "3-c"], ReadOptions(revs=True))
+    assert found == [
+        {"ok": {"_id": "a", "_rev": "2-x", "n": 2, "_revisions": {"start": 2, "ids": ["x", "a"]}}},
+        {"missing": "7-q"},
+        {"ok": {"_id": "a", "_rev": "3-c", "n": 3, "_revisions": {"start": 3, "ids": ["c", "b", "a"]}}},
+    ]
+
+
+def test_open_revs_latest(db: Database) -> None:
+    first = put(db, {"_id": "a", "n": 1})
+    second = put(db, {"_id": "a", "_rev": first, "n": 2})
+    assert db.open_revs("a", [first], ReadOptions(latest=True)) == [{"ok": {"_id": "a", "_rev": second, "n": 2}}]
+
+
+def test_open_revs_of_missing_document(db: Database) -> None:
+    assert db.open_revs("nope", ["1-a"]) == [{"missing": "1-a"}]
+    assert couch_error(lambda: db.open_revs("nope", None)).status == 404
+    assert couch_error(lambda: db.open_revs("nope", ["bogus"])).status == 400
+
+
+def test_bulk_get(branched_db: Database) -> None:
+    results = branched_db.bulk_get(
+        [{"id": "a", "rev": "2-x"}, {"id": "a"}, {"id": "nope"}, {"id": "a", "rev": "9-zz"}, {"rev": "1-a"}, "junk"],
+        ReadOptions(revs=True),
+    )
+    assert results[0] == {"id": "a", "docs": [
+        {"ok": {"_id": "a", "_rev": "2-x", "n": 2, "_revisions": {"start": 2, "ids": ["x", "a"]}}}
+    ]}
+    assert results[1]["docs"][0]["ok"]["_rev"] == "3-c"
+    assert results[2] == {"id": "nope", "docs": [
+        {"error": {"id": "nope", "rev": "undefined", "error": "not_found", "reason": "missing"}}
+    ]}
+    assert results[3] == {"id": "a", "docs": [
+        {"error": {"id": "a", "rev": "9-zz", "error": "not_found", "reason": "missing"}}
+    ]}
+    assert [results[4]["docs"][0]["error"]["error"], results[5]["docs"][0]["error"]["error"]] == [
+        "bad_request", "bad_request"
+    ]
+    assert len(results) == 6
+
+
+def test_bulk_get_of_deleted_document(db: Database) -> None:
+    first = put(db, {"_id": "a"})
+    tombstone = put(db, {"_id": "a", "_rev": first, "_deleted": True})
+    [winner, given] = db.bulk_get([{"id": "a"}, {"id": "a", "rev": tombstone}])
+    assert winner["docs"][0]["error"]["error"] == "not_found"
+    assert given["docs"] == [{"ok": {"_id": "a", "_rev": tombstone, "_deleted": True}}]
+
+
+# -- all_docs -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def abcde_db(db: Database) -> Database:
+    """Documents a..e, with c deleted."""
+    revs = {row["id"]: row["rev"] for row in db.bulk_docs([{"_id": doc_id, "v": doc_id} for doc_id in "edcba"])}
+    put(db, {"_id": "c", "_rev": revs["c"], "_deleted": True})
+    return db
+
+
+def ids(result: dict[str, Any]) -> list[str]:
+    return [row["key"] for row in result["rows"]]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        pytest.param(AllDocsQuery(), list("abde"), id="all-live"),
+        pytest.param(AllDocsQuery(startkey="b", endkey="d"), list("bd"), id="range"),
+        pytest.param(AllDocsQuery(startkey="b", endkey="d", inclusive_end=False), list("b"), id="exclusive-end"),
+        pytest.param(AllDocsQuery(startkey="bb"), list("de"), id="startkey-between-ids"),
+        pytest.param(AllDocsQuery(endkey="bb"), list("ab"), id="endkey-between-ids"),
+        pytest.param(AllDocsQuery(descending=True), list("edba"), id="descending"),
+        pytest.param(AllDocsQuery(descending=True, startkey="d", endkey="b"), list("db"), id="descending-range"),
+        pytest.param(
+            AllDocsQuery(descending=True, startkey="d", endkey="b", inclusive_end=False), list("d"),
+            id="descending-exclusive-end",
+        ),
+        pytest.param(AllDocsQuery(skip=1, limit=2), list("bd"), id="skip-limit"),
+        pytest.param(AllDocsQuery(descending=True, skip=1, limit=2), list("db"), id="descending-skip-limit"),
+        pytest.param(AllDocsQuery(limit=0), [], id="limit-zero"),
+    ],
+)
+def test_all_docs_range(abcde_db: Database, query: AllDocsQuery, expected: list[str]) -> None:
+    result = abcde_db.all_docs(query)
+    assert ids(result) == expected
+    assert result["total_rows"] == 4
+    for row in result["rows"]:
+        assert row["id"] == row["key"]
+        assert row["value"] == {"rev": abcde_db.get(row["id"])["_rev"]}
+        assert "doc" not in row
+
+
+@pytest.mark.parametrize(
+    ("query", "offset"),
+    [
+        pytest.param(AllDocsQuery(), 0, id="from-the-start"),
+        pytest.param(AllDocsQuery(startkey="b"), 1, id="after-a"),
+        pytest.param(AllDocsQuery(startkey="bb", endkey="e"), 2, id="after-a-and-b"),
+        pytest.param(AllDocsQuery(descending=True, startkey="d"), 1, id="descending-after-e"),
+    ],
+)
+def test_all_docs_offset_counts_rows_before_the_first_row(abcde_db: Database, query: AllDocsQuery, offset: int) -> None:
+    """CouchDB's ``offset`` is where the list started in the whole index, not ``skip``
+    (PouchDB differs on purpose: pouchdb/pouchdb#1397)."""
+    assert abcde_db.all_docs(query)["offset"] == offset
+
+
+def test_all_docs_include_docs(abcde_db: Database) -> None:
+    result = abcde_db.all_docs(AllDocsQuery(startkey="d", include_docs=True))
+    assert [row["doc"] for row in result["rows"]] == [abcde_db.get("d"), abcde_db.get("e")]
+
+
+def test_all_docs_keys(abcde_db: Database) -> None:
+    result = abcde_db.all_docs(AllDocsQuery(keys=("e", "zz", "c", "a"), include_docs=True))
+    tombstone = abcde_db.open_revs("c", None)[0]["ok"]["_rev"]
+    assert result["rows"] == [
+        {"id": "e", "key": "e", "value": {"rev": abcde_db.get("e")["_rev"]}, "doc": abcde_db.get("e")},
+        {"key": "zz", "error": "not_found"},
+        {"id": "c", "key": "c", "value": {"rev": tombstone, "deleted": True}, "doc": None},
+        {"id": "a", "key": "a", "value": {"rev": abcde_db.get("a")["_rev"]}, "doc": abcde_db.get("a")},
+    ]
+    assert result["total_rows"] == 4
+
+
+def test_all_docs_include_docs_with_conflicts(db: Database) -> None:
+    replicate(db, replicated("a", ["2-b", "1-a"]), replicated("a", ["2-c", "1-a"]))
+    [row] = db.all_docs(AllDocsQuery(include_docs=True, conflicts=True))["rows"]
+    assert row["doc"] == {"_id": "a", "_rev": "2-c", "_conflicts": ["2-b"]}
+
+
+def test_all_docs_rejects_negative_skip_and_limit(db: Database) -> None:
+    assert couch_error(lambda: db.all_docs(AllDocsQuery(skip=-1))).status == 400
+    assert couch_error(lambda: db.all_docs(AllDocsQuery(limit=-1))).status == 400
+
+
+# -- attachments ----------------------------------------------------------------------------------
+
+DATA = bytes(range(256)) * 3
+OTHER = b"second attachment"
+CONTENT_TYPE = "application/x-contract-test"
+
+
+@pytest.fixture
+def att_db(db: Database) -> tuple[Database, str]:
+    """Document "doc" with one inline attachment "blob.bin"; returns the database and its rev."""
+    rev = put(db, {"_id": "doc", "_attachments": {"blob.bin": {"content_type": CONTENT_TYPE, "data": b64(DATA)}}})
+    return db, rev
+
+
+def test_inline_attachment_becomes_a_stub(att_db: tuple[Database, str]) -> None:
+    db, rev = att_db
+    assert db.get("doc")["_attachments"] == {"blob.bin": {
+        "content_type": CONTENT_TYPE, "digest": md5_digest(DATA), "length": len(DATA), "revpos": 1, "stub": True,
+    }}
+
+
+def test_attachment_bytes_read_back_identical(att_db: tuple[Database, str]) -> None:
+    db, rev = att_db
+    attachment = db.get_attachment("doc", "blob.bin")
+    assert attachment.data == DATA
+    assert attachment.digest == md5_digest(DATA)
+    assert attachment.content_type == CONTENT_TYPE
+    assert db.get_attachment("doc", "blob.bin", rev).data == DATA
+    inline = db.get("doc", options=ReadOptions(attachments=True))["_attachments"]["blob.bin"]
+    assert base64.b64decode(inline["data"]) == DATA
+    assert "stub" not in inline
+
+
+def test_stub_keeps_attachment_on_update(att_db: tuple[Database, str]) -> None:
+    db, rev = att_db
+    second = put(db, {"_id": "doc", "_rev": rev, "n": 2, "_attachments": {
+        "blob.bin": {"stub": True},
+        "other.txt": {"content_type": "text/plain", "data": b64(OTHER)},
+    }})
+    atts = db.get("doc")["_attachments"]
+    assert atts["blob.bin"]["revpos"] == 1 and atts["blob.bin"]["digest"] == md5_digest(DATA)
+    assert atts["other.txt"]["revpos"] == 2 and atts["other.txt"]["length"] == len(OTHER)
+    assert db.get_attachment("doc", "blob.bin", second).data == DATA
+    assert db.get_attachment("doc", "other.txt").data == OTHER
+
+
+def test_update_without_attachments_drops_them(att_db: tuple[Database, str]) -> None:
+    db, rev = att_db
+    put(db, {"_id": "doc", "_rev": rev, "n": 2})
+    assert "_attachments" not in db.get("doc")
+    error = couch_error(lambda: db.get_attachment("doc", "blob.bin"))
+    assert (error.status, error.error) == (404, "not_found")
+
+
+def test_stub_the_parent_lacks_is_missing_stub(att_db: tuple[Database, str]) -> None:
+    db, rev = att_db
+    error = couch_error(lambda: db.put({"_id": "doc", "_rev": rev, "_attachments": {"nope.bin": {"stub": True}}}))
+    assert (error.status, error.error) == (412, "missing_stub")
+    [row] = db.bulk_docs([{"_id": "new", "_attachments": {"x": {"stub": True}}}])
+    assert (row["id"], row["error"]) == ("new", "missing_stub")
+    assert db.get("doc")["_rev"] == rev
+
+
+def test_new_document_cannot_borrow_another_documents_attachment_by_digest(att_db: tuple[Database, str]) -> None:
+    """CouchDB resolves a stub only against the revision being edited; a new document has none."""
+    db, _ = att_db
+    stub = {"stub": True, "digest": md5_digest(DATA), "content_type": CONTENT_TYPE}
+    [row] = db.bulk_docs([{"_id": "thief", "_attachments": {"loot.bin": stub}}])
+    assert row.get("error") == "missing_stub"
+    assert couch_error(lambda: db.get_attachment("thief", "loot.bin")).status == 404
+
+
+def test_get_attachment_errors(att_db: tuple[Database, str]) -> None:
+    db, _ = att_db
+    for call in (
+        lambda: db.get_attachment("doc", "nope.bin"),
+        lambda: db.get_attachment("nope", "blob.bin"),
+        lambda: db.get_attachment("doc", "blob.bin", "9-zz"),
+    ):
+        assert couch_error(call).status == 404
+
+
+def test_replicated_inline_attachment_keeps_its_revpos(db: Database) -> None:
+    doc = replicated("a", ["2-b", "1-a"], _attachments={"blob.bin": {
+        "content_type": CONTENT_TYPE, "data": b64(DATA), "revpos": 1,
+    }})
+    replicate(db, doc)
+    stub = db.get("a")["_attachments"]["blob.bin"]
+    assert (stub["revpos"], stub["digest"], stub["length"]) == (1, md5_digest(DATA), len(DATA))
+    assert db.get_attachment("a", "blob.bin").data == DATA
+
+
+def test_replicated_stub_of_unknown_attachment_is_missing_stub(db: Database) -> None:
+    doc = replicated("a", ["2-b", "1-a"], _attachments={"blob.bin": {
+        "stub": True, "digest": md5_digest(b"never stored"), "revpos": 1,
+    }})
+    [row] = db.bulk_docs([doc], new_edits=False)
+    assert (row["id"], row["error"]) == ("a", "missing_stub")
+
+
+def test_bad_base64_is_bad_request(db: Database) -> None:
+    error = couch_error(lambda: db.put({"_id": "a", "_attachments": {"x": {"data": "***"}}}))
+    assert error.status == 400
+
+
+# -- _local documents -----------------------------------------------------------------------------
+
+
+def test_local_document_lifecycle(db: Database) -> None:
+    created = db.put_local("checkpoint", {"last_seq": 1})
+    assert created == {"ok": True, "id": "_local/checkpoint", "rev": "0-1"}
+    assert db.get_local("checkpoint") == {"_id": "_local/checkpoint", "_rev": "0-1", "last_seq": 1}
+    updated = db.put_local("checkpoint", {"_rev": "0-1", "last_seq": 2})
+    assert updated["rev"] == "0-2"
+    assert db.get_local("checkpoint")["last_seq"] == 2
+    db.delete_local("checkpoint", "0-2")
+    assert couch_error(lambda: db.get_local("checkpoint")).status == 404
+
+
+@pytest.mark.parametrize("stale", [None, "0-1", "0-7"])
+def test_local_document_stale_rev_is_conflict(db: Database, stale: str | None) -> None:
+    db.put_local("checkpoint", {"last_seq": 1})
+    db.put_local("checkpoint", {"_rev": "0-1", "last_seq": 2})
+    doc = {"last_seq": 3} if stale is None else {"_rev": stale, "last_seq": 3}
+    error = couch_error(lambda: db.put_local("checkpoint", doc))
+    assert (error.status, error.error) == (409, "conflict")
+    assert couch_error(lambda: db.delete_local("checkpoint", stale)).status == 409
+    assert db.get_local("checkpoint")["last_seq"] == 2
+
+
+def test_local_document_deleted_through_put(db: Database) -> None:
+    db.put_local("checkpoint", {"last_seq": 1})
+    db.put_local("checkpoint", {"_rev": "0-1", "_deleted": True})
+    assert couch_error(lambda: db.get_local("checkpoint")).status == 404
+
+
+def test_local_documents_are_not_replicated(db: Database) -> None:
+    put(db, {"_id": "a"})
+    seq = db.update_seq()
+    db.put_local("checkpoint", {"last_seq": 1})
+    assert db.update_seq() == seq
+    assert [change.id for change in db.changes(ChangesQuery()).results] == ["a"]
+    assert ids(db.all_docs(AllDocsQuery())) == ["a"]
+    assert db.info()["doc_count"] == 1
+
+
+def test_missing_local_document(db: Database) -> None:
+    assert couch_error(lambda: db.get_local("nope")).status == 404
+    assert couch_error(lambda: db.delete_local("nope", "0-1")).status == 404
+
+
+# -- limits -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("limits", [Limits(max_document_size=200)])
+def test_document_too_large(db: Database) -> None:
+    big = {"_id": "big", "text": "x" * 300}
+    results = db.bulk_docs([big, {"_id": "small", "text": "x"}])
+    assert results[0] == {"id": "big", "error": "document_too_large", "reason": "big"}
+    assert results[1]["ok"] is True
+    error = couch_error(lambda: db.put(big))
+    assert (error.status, error.error) == (413, "document_too_large")
+    [row] = db.bulk_docs([replicated("big", ["1-a"], text="x" * 300)], new_edits=False)
+    assert row["error"] == "document_too_large"
+    assert couch_error(lambda: db.get("big")).status == 404
+
+
+@pytest.mark.parametrize("limits", [Limits(revs_limit=3)])
+def test_revs_limit_stems_local_edits(db: Database) -> None:
+    revs = [put(db, {"_id": "a", "n": 0})]
+    for n in range(1, 6):
+        revs.append(put(db, {"_id": "a", "_rev": revs[-1], "n": n}))
+    doc = db.get("a", options=ReadOptions(revs=True, revs_info=True))
+    assert doc["_revisions"] == {"start": 6, "ids": [rev.split("-")[1] for rev in reversed(revs[-3:])]}
+    assert [entry["rev"] for entry in doc["_revs_info"]] == list(reversed(revs[-3:]))
+    assert db.revs_diff({"a": [revs[0], revs[-1]]}) == {"a": {"missing": [revs[0]]}}
+
+
+@pytest.mark.parametrize("limits", [Limits(revs_limit=3)])
+def test_revs_limit_stems_replicated_paths(db: Database) -> None:
+    path = ["5-e", "4-d", "3-c", "2-b", "1-a"]
+    replicate(db, replicated("a", path))
+    assert db.get("a", options=ReadOptions(revs=True))["_revisions"] == {"start": 5, "ids": ["e", "d", "c"]}
+    seq = db.update_seq()
+    replicate(db, replicated("a", path))
+    assert db.update_seq() == seq
+    assert db.get("a", options=ReadOptions(revs=True))["_revisions"] == {"start": 5, "ids": ["e", "d", "c"]}
+
+
+# -- info -------------------------------------------------------------------------------------------
+
+
+def test_info_counts_live_and_deleted_documents(db: Database) -> None:
+    def counts() -> tuple[int, int]:
+        info = db.info()
+        return info["doc_count"], info["doc_del_count"]
+
+    assert db.info()["db_name"] == "contract"
+    assert counts() == (0, 0)
+    revs = {row["id"]: row["rev"] for row in db.bulk_docs([{"_id": "a"}, {"_id": "b"}, {"_id": "c"}])}
+    assert counts() == (3, 0)
+    put(db, {"_id": "b", "_rev": revs["b"], "_deleted": True})
+    assert counts() == (2, 1)
+    put(db, {"_id": "b"})
+    assert counts() == (3, 0)
+    replicate(db, replicated("d", ["2-b", "1-a"]), replicated("d", ["2-c", "1-a"]))
+    assert counts() == (4, 0)
+    replicate(db, replicated("d", ["3-z", "2-c", "1-a"], deleted=True))
+    assert counts() == (4, 0), "the live conflict 2-b now wins"
+    replicate(db, replicated("e", ["2-b", "1-a"], deleted=True), replicated("e", ["1-z"], deleted=True))
+    assert counts() == (4, 1)
+    assert db.info()["update_seq"] == db.update_seq()
