@@ -6,7 +6,8 @@ import logging
 
 from flask import Flask
 
-from . import api, errors, extensions
+from . import api, cli, errors, extensions
+from .access import identity
 from .config import Settings
 from .couch import blp as couch_blp
 
@@ -23,9 +24,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO)
 
     extensions.init_store(app, settings)
+    identity.init_app(app)
     extensions.init_compress(app, settings)
+    extensions.init_limiter(app)
     rest = extensions.init_api(app)
     api.register_blueprints(rest)
     app.register_blueprint(couch_blp, url_prefix=errors.COUCH_PREFIX)
     errors.init_app(app)
+    cli.init_app(app)
     return app

@@ -20,6 +20,10 @@ class Settings:
     changes_timeout_ms: int = 60_000
     changes_poll_interval: float = 0.25
     gzip_level: int = 6
+    main_db: str = "miteinander"
+    token_ttl_days: int = 30
+    demo: bool = True
+    login_rate: str = "10/minute"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -42,4 +46,8 @@ class Settings:
             changes_poll_interval=float(environ.get("MITEINANDER_CHANGES_POLL_INTERVAL",
                                                     defaults.changes_poll_interval)),
             gzip_level=number("GZIP_LEVEL", defaults.gzip_level),
+            main_db=environ.get("MITEINANDER_DB", defaults.main_db),
+            token_ttl_days=number("TOKEN_TTL_DAYS", defaults.token_ttl_days),
+            demo=environ.get("DEMO", "1") != "0",
+            login_rate=environ.get("MITEINANDER_LOGIN_RATE", defaults.login_rate),
         )

@@ -13,6 +13,7 @@ import uuid
 import orjson
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 
 from sync.errors import CouchError
 
@@ -66,12 +67,20 @@ def couch_error_response(error: CouchError | HTTPException) -> Response:
     return response
 
 
+def rest_error(status: int, message: str) -> Response:
+    """An error in flask-smorest's shape, for the REST API."""
+    return Response(orjson.dumps({"code": status, "status": HTTP_STATUS_CODES.get(status, "Error"),
+                                  "message": message}), status, mimetype="application/json")
+
+
 def init_app(app: Flask) -> None:
     """Register the handlers that the Api subclass does not cover."""
 
     @app.errorhandler(CouchError)
     def handle_couch_error(error: CouchError) -> Response:
-        return couch_error_response(error)
+        if is_couch_path():
+            return couch_error_response(error)
+        return rest_error(error.status, error.reason)
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception) -> Response:
@@ -84,5 +93,4 @@ def init_app(app: Flask) -> None:
         log.exception("unhandled error %s on %s %s", incident, request.method, request.endpoint)
         if is_couch_path():
             return couch_json({"error": "unknown_error", "reason": f"internal error {incident}"}, 500)
-        return Response(orjson.dumps({"code": 500, "status": "Internal Server Error",
-                                      "message": f"internal error {incident}"}), 500, mimetype="application/json")
+        return rest_error(500, f"internal error {incident}")

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app, g
 from flask_compress import Compress
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_smorest import Api as BaseApi
 from werkzeug.exceptions import HTTPException
 
+from schemas.channels import DomainRules
+from sync import errors
 from sync.changes import ChangeNotifier
 from sync.storage import Database, Limits, Store, open_store
 
+from .access.identity import current_principal
+from .access.policy import document_validator, scope_for
 from .config import Settings
 from .errors import couch_error_response, is_couch_path
+from .services.accounts import ACCOUNTS_DB
+
+SERVER_DATABASES = frozenset({ACCOUNTS_DB})
 
 
 class Api(BaseApi):  # type: ignore[misc]
@@ -32,8 +42,9 @@ def init_store(app: Flask, settings: Settings) -> None:
     """Open the configured store once per process and close per-request handles."""
     limits = Limits(max_document_size=settings.max_document_size, revs_limit=settings.revs_limit)
     notifier = ChangeNotifier(poll_interval=settings.changes_poll_interval)
-    app.extensions["store"] = open_store(settings.storage, limits, directory=settings.data_dir / "sync",
-                                         notifier=notifier)
+    app.extensions["store"] = store = open_store(settings.storage, limits, directory=settings.data_dir / "sync",
+                                                 notifier=notifier, rules=DomainRules())
+    ensure_databases(store, settings.main_db)
 
     @app.teardown_appcontext
     def close_databases(_: BaseException | None) -> None:
@@ -47,15 +58,63 @@ def get_store() -> Store:
     return store
 
 
-def get_database(name: str) -> Database:
-    """A handle on database ``name`` for this request, closed when the request ends.
+def ensure_databases(store: Store, main_db: str) -> None:
+    """Create the synced database and the accounts database on first start."""
+    for name in (main_db, ACCOUNTS_DB):
+        if name not in store.all_dbs():
+            try:
+                store.create_db(name)
+            except errors.CouchError as error:
+                if error.error != "file_exists":  # another worker was first
+                    raise
 
-    :raises CouchError: not_found if the database does not exist
+
+def database_opener(name: str) -> Callable[[], Database]:
+    """Opens database ``name`` as the current principal sees it, with their write checks.
+
+    Non-admins reach only the synced database, where every write passes the document
+    schemas and the write rules. Other databases are plain CouchDB-style databases that
+    only admins reach (scratch copies, migrations); server-side ones are not served at all.
+
+    :raises CouchError: not_found for those, forbidden for other databases
+    """
+    principal = current_principal()
+    if name in SERVER_DATABASES:
+        raise errors.not_found("Database does not exist.")
+    if not principal.is_admin and name != current_app.config["SETTINGS"].main_db:
+        raise errors.forbidden("You are not allowed to access this db.")
+    store = get_store()
+    scope = scope_for(principal)
+    checked = name == current_app.config["SETTINGS"].main_db
+
+    def open_database() -> Database:
+        database = store.database(name, scope)
+        if checked:
+            database.validate = document_validator(principal, database.reader_channels)
+        return database
+
+    return open_database
+
+
+def get_database(name: str) -> Database:
+    """A handle on database ``name`` for this request's principal, closed when the request ends.
+
+    :raises CouchError: not_found if the database does not exist, forbidden if not theirs
     """
     databases: dict[str, Database] = g.setdefault("databases", {})
     if name not in databases:
-        databases[name] = get_store().database(name)
+        databases[name] = database_opener(name)()
     return databases[name]
+
+
+# Guesses against logins and registrations are slowed per client address. The counts live in
+# each process's memory: with N workers a client gets up to N times the rate, still bounded.
+limiter = Limiter(key_func=get_remote_address, storage_uri="memory://", default_limits=[])
+
+
+def init_limiter(app: Flask) -> None:
+    """Rate limits for the endpoints that take passwords."""
+    limiter.init_app(app)
 
 
 def init_compress(app: Flask, settings: Settings) -> None:

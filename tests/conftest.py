@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 import pytest
@@ -38,9 +39,9 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 3
         if process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode} before answering {url}")
         try:
-            requests.get(url, timeout=1)
+            requests.get(url, timeout=2)
             return
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or workers still booting
             time.sleep(0.1)
     raise RuntimeError(f"{url} did not answer within {timeout}s")
 
@@ -57,9 +58,12 @@ def stop_process(process: subprocess.Popen[bytes] | None, sig: int = signal.SIGT
         process.wait(timeout=15)
 
 
+ADMIN = ("admin@test.example", "admin-password-1")
+
+
 @dataclass
 class LiveServer:
-    """Our gateway, served by gunicorn exactly as ``make run`` serves it."""
+    """Our gateway, served by gunicorn exactly as ``make run`` serves it, with an admin account."""
 
     data_dir: Path
     port: int = field(default_factory=free_port)
@@ -70,18 +74,37 @@ class LiveServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def db_url(self, name: str) -> str:
-        return f"{self.url}/sync/{name}"
+    def credentials_url(self, email: str, password: str) -> str:
+        return f"http://{quote(email, safe='')}:{quote(password, safe='')}@127.0.0.1:{self.port}"
+
+    @property
+    def admin_url(self) -> str:
+        return self.credentials_url(*ADMIN)
+
+    def db_url(self, name: str, user: tuple[str, str] = ADMIN) -> str:
+        """The database's URL with credentials in it, as PouchDB and requests both accept them."""
+        return f"{self.credentials_url(*user)}/sync/{name}"
+
+    @property
+    def environment(self) -> dict[str, str]:
+        return {**os.environ, "PORT": str(self.port), "MITEINANDER_DATA_DIR": str(self.data_dir),
+                "ACCESS_LOG": "0", "DEMO": "0", **self.env}
+
+    def flask(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run a ``flask --app wsgi`` command against this server's store."""
+        return subprocess.run([str(BIN / "flask"), "--app", "wsgi", *args], cwd=ROOT,  # noqa: S603
+                              env=self.environment, capture_output=True, text=True, timeout=60, check=True)
 
     def start(self) -> LiveServer:
-        env = {**os.environ, "PORT": str(self.port), "MITEINANDER_DATA_DIR": str(self.data_dir),
-               "ACCESS_LOG": "0", **self.env}
+        first = not (self.data_dir / "sync").exists()
         self.process = subprocess.Popen(  # noqa: S603
             [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
-            cwd=ROOT, env=env, start_new_session=True,
+            cwd=ROOT, env=self.environment, start_new_session=True,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         wait_until_up(self.url + "/sync/_up", self.process)
+        if first:
+            self.flask("users", "create", ADMIN[0], "--role", "admin", "--password", ADMIN[1])
         return self
 
     def stop(self) -> None:

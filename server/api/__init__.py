@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ..extensions import Api
-from . import status
+from . import auth, status
 
-MODULES = (status,)
+MODULES = (status, auth)
 
 
 def register_blueprints(api: Api) -> None:

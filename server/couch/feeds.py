@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import orjson
 
-from sync.storage import Store
+from sync.storage import Database, Store
 from sync.storage.base import ChangesPage, ChangesQuery
 
+Opener = Callable[[], Database]
 
-def read_page(store: Store, name: str, query: ChangesQuery) -> ChangesPage:
-    """One page of changes with a handle of its own."""
-    database = store.database(name)
+
+def read_page(open_database: Opener, query: ChangesQuery) -> ChangesPage:
+    """One page of changes through a handle of its own, closed before any waiting."""
+    database = open_database()
     try:
         return database.changes(query)
     finally:
@@ -32,11 +34,11 @@ def page_json(page: ChangesPage) -> bytes:
 
 
 def longpoll(
-    store: Store, name: str, query: ChangesQuery, timeout: float, heartbeat: float | None
+    store: Store, name: str, open_database: Opener, query: ChangesQuery, timeout: float, heartbeat: float | None
 ) -> Iterator[bytes]:
     """Answer as soon as there is at least one change, or with none after ``timeout`` s."""
     deadline = time.monotonic() + timeout
-    page = read_page(store, name, query)
+    page = read_page(open_database, query)
     while not page.results:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
@@ -45,14 +47,14 @@ def longpoll(
         # changes it does not show.
         query = dataclasses.replace(query, since=page.last_seq)
         store.wait_for_change(name, query.since, min(remaining, heartbeat or remaining))
-        page = read_page(store, name, query)
+        page = read_page(open_database, query)
         if not page.results and heartbeat:
             yield b"\n"
     yield page_json(page) + b"\n"
 
 
 def continuous(
-    store: Store, name: str, query: ChangesQuery, timeout: float, heartbeat: float | None
+    store: Store, name: str, open_database: Opener, query: ChangesQuery, timeout: float, heartbeat: float | None
 ) -> Iterator[bytes]:
     """One line per change as it happens.
 
@@ -63,7 +65,7 @@ def continuous(
     since = query.since
     idle_since = time.monotonic()
     while left is None or left > 0:
-        page = read_page(store, name, dataclasses.replace(query, since=since, limit=left))
+        page = read_page(open_database, dataclasses.replace(query, since=since, limit=left))
         for change in page.results:
             yield orjson.dumps(change.as_json()) + b"\n"
         since = page.last_seq

@@ -10,7 +10,7 @@ from sync import errors
 from sync.storage.base import AllDocsQuery, ChangesQuery, ReadOptions
 
 from ..errors import couch_json
-from ..extensions import get_database, get_store
+from ..extensions import database_opener, get_database, get_store
 from . import blp, feeds
 from .params import flag, integer, json_body, json_object_body, json_param, read_options
 
@@ -29,10 +29,11 @@ def changes(db: str) -> Response:
     heartbeat = _heartbeat(settings.changes_timeout_ms)
     if feed == "normal" or (feed == "longpoll" and query.descending):
         return Response(feeds.page_json(database.changes(query)), mimetype="application/json")
+    opener = database_opener(db)
     if feed == "longpoll":
-        stream = feeds.longpoll(get_store(), db, query, timeout_ms / 1000, heartbeat)
+        stream = feeds.longpoll(get_store(), db, opener, query, timeout_ms / 1000, heartbeat)
     elif feed in ("continuous", "eventsource"):
-        stream = feeds.continuous(get_store(), db, query, timeout_ms / 1000, heartbeat)
+        stream = feeds.continuous(get_store(), db, opener, query, timeout_ms / 1000, heartbeat)
     else:
         raise errors.bad_request(f"Invalid feed: {feed[:32]}")
     return Response(stream, mimetype="application/json", headers=_STREAM_HEADERS)

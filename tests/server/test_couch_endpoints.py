@@ -29,11 +29,11 @@ def test_root_answers_like_couchdb(server: LiveServer) -> None:
 def test_database_lifecycle(server: LiveServer, db_name: str) -> None:
     url = server.db_url(db_name)
     assert requests.put(url, timeout=10).json() == {"ok": True}
-    assert db_name in requests.get(server.url + "/sync/_all_dbs", timeout=10).json()
+    assert db_name in requests.get(server.admin_url + "/sync/_all_dbs", timeout=10).json()
     info = requests.get(url + "/", timeout=10).json()
     assert info["db_name"] == db_name and info["doc_count"] == 0 and info["update_seq"] == 0
     assert requests.delete(url, timeout=10).json() == {"ok": True}
-    assert db_name not in requests.get(server.url + "/sync/_all_dbs", timeout=10).json()
+    assert db_name not in requests.get(server.admin_url + "/sync/_all_dbs", timeout=10).json()
     assert requests.get(url, timeout=10).status_code == 404
 
 

@@ -1,0 +1,35 @@
+"""The municipalities a document can belong to; figures per town go to funders, so names must not vary."""
+
+#: The 28 towns and municipalities of the Landkreis Kassel (Oberweser and Wahlsburg merged into
+#: Wesertal on 1 January 2020), plus the city of Kassel, whose integration office also uses the system.
+MUNICIPALITIES: tuple[str, ...] = (
+    "Ahnatal",
+    "Bad Emstal",
+    "Bad Karlshafen",
+    "Baunatal",
+    "Breuna",
+    "Calden",
+    "Espenau",
+    "Fuldabrück",
+    "Fuldatal",
+    "Grebenstein",
+    "Habichtswald",
+    "Helsa",
+    "Hofgeismar",
+    "Immenhausen",
+    "Kaufungen",
+    "Liebenau",
+    "Lohfelden",
+    "Naumburg",
+    "Nieste",
+    "Niestetal",
+    "Reinhardshagen",
+    "Schauenburg",
+    "Söhrewald",
+    "Trendelburg",
+    "Vellmar",
+    "Wesertal",
+    "Wolfhagen",
+    "Zierenberg",
+    "Kassel",
+)

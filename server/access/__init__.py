@@ -1,0 +1,1 @@
+"""Who is asking (identity) and what they may do (policy)."""

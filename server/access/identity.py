@@ -1,0 +1,82 @@
+"""Request -> Principal, and the default-deny gate in front of every endpoint.
+
+Every route needs a principal unless its endpoint is in :data:`PUBLIC_ENDPOINTS`. Bearer
+tokens and HTTP Basic are both accepted, so PouchDB with credentials in the URL and
+CouchDB-style replicators work as they do against CouchDB. Every failure gets the same
+answer, whatever went wrong.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import UTC, datetime
+
+from flask import Flask, Response, current_app, g, request
+
+from sync import errors
+
+from ..errors import couch_error_response, is_couch_path, rest_error
+from ..services import accounts
+from .policy import Principal
+
+# Endpoint -> the methods anyone may call on it. Everything else needs a principal.
+PUBLIC_ENDPOINTS: dict[str, frozenset[str]] = {
+    "couch.welcome": frozenset({"GET", "HEAD"}),
+    "couch.up": frozenset({"GET", "HEAD"}),
+    "auth.Token": frozenset({"POST"}),  # logging in; logging out (DELETE) needs the session
+    "auth.Registration": frozenset({"POST"}),
+    "api-docs.openapi_json": frozenset({"GET", "HEAD"}),
+    "status.Status": frozenset({"GET", "HEAD"}),
+}
+
+UNAUTHORIZED_REASON = "Name or password is incorrect."
+
+
+def init_app(app: Flask) -> None:
+    """Install the gate; it runs before every request."""
+    app.extensions["basic_auth_cache"] = accounts.BasicAuthCache()
+    app.before_request(require_principal)
+
+
+def require_principal() -> Response | None:
+    """Let public endpoints and unknown routes (404/405) through; everything else needs a principal."""
+    if request.endpoint is None or request.method in PUBLIC_ENDPOINTS.get(request.endpoint, ()):
+        return None
+    principal = authenticate()
+    if principal is None:
+        return unauthorized()
+    g.principal = principal
+    return None
+
+
+def current_principal() -> Principal:
+    """The principal of this request; the gate guarantees there is one."""
+    principal: Principal = g.principal
+    return principal
+
+
+def authenticate() -> Principal | None:
+    """The principal the request's credentials name, or None."""
+    store = current_app.extensions["store"]
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value:
+        return accounts.principal_for_token(store, value.strip(), datetime.now(UTC))
+    if scheme.lower() == "basic" and value:
+        try:
+            email, _, password = base64.b64decode(value, validate=True).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        account = current_app.extensions["basic_auth_cache"].check(store, email, password)
+        return account.principal() if account is not None else None
+    return None
+
+
+def unauthorized() -> Response:
+    """401 in the dialect of the path, with the same reason for every failure."""
+    if is_couch_path():
+        response = couch_error_response(errors.unauthorized(UNAUTHORIZED_REASON))
+        # No WWW-Authenticate: browsers would pop up a login dialog over the web app.
+        return response
+    return rest_error(401, "Authentication required.")

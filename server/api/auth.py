@@ -1,0 +1,89 @@
+"""Logging in, logging out, and residents registering themselves."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from schemas.languages import LANGUAGES
+from schemas.municipalities import MUNICIPALITIES
+
+from ..access.identity import current_principal
+from ..extensions import get_store, limiter
+from ..services import accounts, residents
+from .errors import fail
+
+blp = Blueprint("auth", __name__, description="Sessions and self-registration")
+
+
+class CredentialsSchema(Schema):
+    email = fields.String(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(max=1024))
+    device_id = fields.String(validate=validate.Length(max=100), metadata={"description": "the tablet's id"})
+
+
+class TokenSchema(Schema):
+    token = fields.String(required=True)
+    user_id = fields.String(required=True)
+    role = fields.String(required=True)
+    expires_in = fields.Integer(required=True, metadata={"description": "seconds"})
+
+
+class RegistrationSchema(Schema):
+    email = fields.Email(required=True)
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=10, max=1024))
+    display_name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    municipality = fields.String(required=True, validate=validate.OneOf(MUNICIPALITIES))
+    languages = fields.List(fields.String(validate=validate.OneOf(LANGUAGES)), load_default=list)
+    consent = fields.Boolean(required=True, metadata={
+        "description": "the resident agreed that their name, languages and town are stored to take part"})
+
+
+def _token_response(account: accounts.Account, device_id: str | None) -> dict[str, Any]:
+    ttl = timedelta(days=current_app.config["SETTINGS"].token_ttl_days)
+    token = accounts.issue_token(get_store(), account, datetime.now(UTC), ttl, device_id)
+    return {"token": token, "user_id": account.user_id, "role": account.role, "expires_in": int(ttl.total_seconds())}
+
+
+@blp.route("/token")
+class Token(MethodView):
+    decorators = [limiter.limit(lambda: current_app.config["SETTINGS"].login_rate, methods=["POST"])]
+
+    @blp.arguments(CredentialsSchema)
+    @blp.response(201, TokenSchema)
+    def post(self, credentials: dict[str, Any]) -> dict[str, Any]:
+        """Log in: exchange email and password for a bearer token."""
+        account = accounts.authenticate(get_store(), credentials["email"], credentials["password"])
+        if account is None:
+            fail(401, "Name or password is incorrect.")
+        return _token_response(account, credentials.get("device_id"))
+
+    @blp.response(204)
+    def delete(self) -> None:
+        """Log out: the token of this request stops working."""
+        principal = current_principal()
+        if principal.token_id is not None:
+            accounts.revoke_token(get_store(), principal.token_id)
+
+
+@blp.route("/register")
+class Registration(MethodView):
+    decorators = [limiter.limit(lambda: current_app.config["SETTINGS"].login_rate, methods=["POST"])]
+
+    @blp.arguments(RegistrationSchema)
+    @blp.response(201, TokenSchema)
+    def post(self, form: dict[str, Any]) -> dict[str, Any]:
+        """Register as a resident, with explicit consent; answers with a session."""
+        if not form["consent"]:
+            fail(422, "Registration needs your consent to store your name, languages and town.")
+        try:
+            account = residents.register_resident(get_store(), current_app.config["SETTINGS"].main_db, form,
+                                                  datetime.now(UTC))
+        except accounts.AccountError as error:
+            fail(409, str(error))
+        return _token_response(account, None)

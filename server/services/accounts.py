@@ -1,0 +1,230 @@
+"""Accounts, passwords and tokens, kept as documents in the store's ``accounts`` database.
+
+Keeping them in the store (not a side file) means a CouchDB deployment shares them across
+gateway instances like everything else. The ``accounts`` database is never served on
+``/sync``. Passwords are hashed with argon2; tokens are random and stored only as their
+SHA-256, so a copy of the store does not hand out sessions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from sync import errors
+from sync.storage import Store
+from sync.storage.base import AllDocsQuery
+
+from ..access.policy import ROLES, Principal
+
+ACCOUNTS_DB = "accounts"
+_HASHER = PasswordHasher()
+# A hash to verify against when the account does not exist, so timing does not tell.
+_DUMMY_HASH = _HASHER.hash("not a password")
+
+
+class AccountError(ValueError):
+    """A request about accounts that cannot be carried out (duplicate, unknown role...)."""
+
+
+@dataclass(frozen=True)
+class Account:
+    """An account without its secret."""
+
+    email: str
+    user_id: str
+    role: str
+    municipalities: tuple[str, ...] = ()
+    organizations: tuple[str, ...] = ()
+    person_id: str | None = None
+    revoked: bool = False
+
+    def principal(self, token_id: str | None = None) -> Principal:
+        return Principal(user_id=self.user_id, role=self.role, municipalities=frozenset(self.municipalities),
+                         organizations=frozenset(self.organizations), person_id=self.person_id, token_id=token_id)
+
+
+def _account_id(email: str) -> str:
+    return "account:" + email.strip().lower()
+
+
+def _account(doc: dict[str, Any]) -> Account:
+    return Account(email=doc["email"], user_id=doc["user_id"], role=doc["role"],
+                   municipalities=tuple(doc.get("municipalities", ())),
+                   organizations=tuple(doc.get("organizations", ())),
+                   person_id=doc.get("person_id"), revoked=bool(doc.get("revoked")))
+
+
+def _read(store: Store, doc_id: str) -> dict[str, Any] | None:
+    database = store.database(ACCOUNTS_DB)
+    try:
+        return database.get(doc_id)
+    except errors.CouchError as error:
+        if error.status == 404:
+            return None
+        raise
+    finally:
+        database.close()
+
+
+def _write(store: Store, doc: dict[str, Any]) -> None:
+    database = store.database(ACCOUNTS_DB)
+    try:
+        database.put(doc)
+    finally:
+        database.close()
+
+
+def create_account(store: Store, email: str, role: str, password: str, now: datetime, *,
+                   municipalities: tuple[str, ...] = (), organizations: tuple[str, ...] = (),
+                   person_id: str | None = None, user_id: str | None = None) -> Account:
+    """Create an account.
+
+    :raises AccountError: for an unknown role, a short password or an email in use
+    """
+    if role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+    if len(password) < 10:
+        raise AccountError("password must have at least 10 characters")
+    if "@" not in email:
+        raise AccountError("email is not valid")
+    doc = {"_id": _account_id(email), "email": email.strip().lower(), "role": role,
+           "user_id": user_id or f"user:{uuid.uuid4().hex[:16]}", "password_hash": _HASHER.hash(password),
+           "municipalities": list(municipalities), "organizations": list(organizations),
+           "person_id": person_id, "revoked": False, "created_at": now.isoformat()}
+    try:
+        _write(store, doc)
+    except errors.CouchError as error:
+        if error.error == "conflict":
+            raise AccountError("an account with this email exists") from None
+        raise
+    return _account(doc)
+
+
+def find_account(store: Store, email: str) -> Account | None:
+    """The account of ``email``, if any."""
+    doc = _read(store, _account_id(email))
+    return _account(doc) if doc else None
+
+
+def list_accounts(store: Store) -> list[Account]:
+    """Every account, by email."""
+    database = store.database(ACCOUNTS_DB)
+    try:
+        rows = database.all_docs(_ACCOUNT_RANGE)["rows"]
+    finally:
+        database.close()
+    return [_account(row["doc"]) for row in rows]
+
+
+def authenticate(store: Store, email: str, password: str) -> Account | None:
+    """The account if the password is right and the account is active; None otherwise."""
+    doc = _read(store, _account_id(email)) if email else None
+    try:
+        _HASHER.verify(doc["password_hash"] if doc else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if doc is None or doc.get("revoked"):
+        return None
+    return _account(doc)
+
+
+def issue_token(store: Store, account: Account, now: datetime, ttl: timedelta, device_id: str | None = None) -> str:
+    """A new bearer token for ``account``; only its hash is stored."""
+    token = secrets.token_urlsafe(32)
+    _write(store, {"_id": _token_id(token), "email": account.email, "device_id": device_id,
+                   "expires_at": (now + ttl).isoformat(), "revoked": False})
+    return token
+
+
+def principal_for_token(store: Store, token: str, now: datetime) -> Principal | None:
+    """Who holds ``token``: None if unknown, expired, revoked, or the account is revoked."""
+    doc = _read(store, _token_id(token))
+    if doc is None or doc.get("revoked") or datetime.fromisoformat(doc["expires_at"]) <= now:
+        return None
+    account = find_account(store, doc["email"])
+    if account is None or account.revoked:
+        return None
+    return account.principal(token_id=doc["_id"])
+
+
+def revoke_token(store: Store, token_id: str) -> None:
+    """End one session (logging out)."""
+    doc = _read(store, token_id)
+    if doc is not None and not doc.get("revoked"):
+        _write(store, {**doc, "revoked": True})
+
+
+def revoke_account(store: Store, email: str) -> bool:
+    """Refuse the account from its next request on; its sessions end too."""
+    doc = _read(store, _account_id(email))
+    if doc is None:
+        return False
+    _write(store, {**doc, "revoked": True})
+    return True
+
+
+def revoke_device(store: Store, device_id: str) -> int:
+    """End every session a (lost) device holds; returns how many."""
+    database = store.database(ACCOUNTS_DB)
+    try:
+        rows = database.all_docs(_TOKEN_RANGE)["rows"]
+        ended = [{**row["doc"], "revoked": True} for row in rows
+                 if row["doc"].get("device_id") == device_id and not row["doc"].get("revoked")]
+        if ended:
+            database.bulk_docs(ended)
+    finally:
+        database.close()
+    return len(ended)
+
+
+class BasicAuthCache:
+    """Remembers recent successful HTTP Basic checks for a short while.
+
+    Replicators send Basic credentials with every request; argon2 is slow on purpose, so
+    verifying it each time would make sync crawl. Only a keyed hash of the credentials is
+    kept, and revocation still takes effect at once: the account is re-read every time.
+    """
+
+    def __init__(self, ttl_seconds: float = 300.0, max_entries: int = 1024) -> None:
+        self._ttl = ttl_seconds
+        self._max = max_entries
+        self._key = secrets.token_bytes(32)
+        self._entries: dict[bytes, float] = {}
+        self._lock = threading.Lock()
+
+    def _digest(self, email: str, password: str) -> bytes:
+        return hashlib.blake2b(f"{email}\0{password}".encode(), key=self._key).digest()
+
+    def check(self, store: Store, email: str, password: str) -> Account | None:
+        """The account for these credentials, verifying the password only when not cached."""
+        digest = self._digest(email, password)
+        with self._lock:
+            seen = self._entries.get(digest)
+        if seen is not None and time.monotonic() - seen < self._ttl:
+            account = find_account(store, email)
+            return account if account is not None and not account.revoked else None
+        account = authenticate(store, email, password)
+        if account is not None:
+            with self._lock:
+                if len(self._entries) >= self._max:
+                    self._entries.clear()
+                self._entries[digest] = time.monotonic()
+        return account
+
+
+def _token_id(token: str) -> str:
+    return "token:" + hashlib.sha256(token.encode()).hexdigest()
+
+
+_ACCOUNT_RANGE = AllDocsQuery(startkey="account:", endkey="account:\uffff", include_docs=True)
+_TOKEN_RANGE = AllDocsQuery(startkey="token:", endkey="token:\uffff", include_docs=True)
