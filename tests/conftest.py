@@ -87,13 +87,24 @@ class LiveServer:
 
     @property
     def environment(self) -> dict[str, str]:
+        # Tests log in often from one address; the rate limit has a test of its own.
         return {**os.environ, "PORT": str(self.port), "MITEINANDER_DATA_DIR": str(self.data_dir),
-                "ACCESS_LOG": "0", "DEMO": "0", **self.env}
+                "ACCESS_LOG": "0", "DEMO": "0", "MITEINANDER_LOGIN_RATE": "10000/minute", **self.env}
 
     def flask(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run a ``flask --app wsgi`` command against this server's store."""
         return subprocess.run([str(BIN / "flask"), "--app", "wsgi", *args], cwd=ROOT,  # noqa: S603
                               env=self.environment, capture_output=True, text=True, timeout=60, check=True)
+
+    def create_user(self, role: str, *scopes: str) -> User:
+        """A new account with a unique email; returns its credentials and user id."""
+        email = f"{role}-{uuid.uuid4().hex[:8]}@test.example"
+        password = f"pw-{uuid.uuid4().hex}"
+        args = ["users", "create", email, "--role", role, "--password", password]
+        for scope in scopes:
+            args += ["--scope", scope]
+        user_id = self.flask(*args).stdout.split(" as ")[1].strip()
+        return User(email, password, user_id, self)
 
     def start(self) -> LiveServer:
         first = not (self.data_dir / "sync").exists()
@@ -113,6 +124,23 @@ class LiveServer:
     def kill(self) -> None:
         """SIGKILL the master and every worker at once: no shutdown code runs."""
         stop_process(self.process, signal.SIGKILL)
+
+
+@dataclass
+class User:
+    """An account on a live server, with what tests need to act as it."""
+
+    email: str
+    password: str
+    user_id: str
+    server: LiveServer
+
+    @property
+    def auth(self) -> tuple[str, str]:
+        return (self.email, self.password)
+
+    def db_url(self, name: str = "miteinander") -> str:
+        return self.server.db_url(name, self.auth)
 
 
 @dataclass

@@ -9,6 +9,7 @@ from flask import Response, current_app, request
 from sync import errors
 from sync.storage.base import AllDocsQuery, ChangesQuery, ReadOptions
 
+from ..access.identity import current_principal
 from ..errors import couch_json
 from ..extensions import database_opener, get_database, get_store
 from . import blp, feeds
@@ -154,3 +155,33 @@ def ensure_full_commit(db: str) -> Response:
     """Every acknowledged write is already durable (synchronous commits); say so."""
     get_database(db)
     return couch_json({"ok": True, "instance_start_time": "0"}, 201)
+
+
+@blp.get("/<db>/_removed")
+def removed(db: str) -> Response:
+    """Documents that left the caller's scope since ``since``: the client purges them locally.
+
+    PouchDB ignores Sync Gateway's ``_removed`` markers in the feed, so this is asked for
+    separately; ``last_seq`` is where the next call resumes.
+    """
+    since = integer("since", 0) or 0
+    return couch_json(get_database(db).removed(since))
+
+
+@blp.post("/<db>/_purge")
+def purge(db: str) -> Response:
+    """CouchDB's ``_purge``, for admins: erase whole documents (every leaf must be listed)."""
+    if not current_principal().is_admin:
+        raise errors.forbidden("You are not a server admin.")
+    body = json_object_body()
+    database = get_database(db)
+    for doc_id, revs in body.items():
+        if not isinstance(revs, list) or not all(isinstance(rev, str) for rev in revs):
+            raise errors.bad_request("Request body must be {id: [revs]}")
+        try:
+            leaves = {entry["ok"]["_rev"] for entry in database.open_revs(doc_id, None) if "ok" in entry}
+        except errors.CouchError:
+            leaves = set()  # unknown document: nothing to purge
+        if not leaves <= set(revs):
+            raise errors.bad_request(f"Purging only some leaves of {doc_id[:64]} is not supported; list them all")
+    return couch_json({"purge_seq": None, "purged": database.purge(list(body))}, 201)

@@ -2,6 +2,7 @@
 // Usage: node pouch.mjs <scenario> '<json args>'. Prints one JSON line. Local databases live in cwd.
 import crypto from 'node:crypto';
 import PouchDB from 'pouchdb';
+import { forgetRemoved } from '../../web/src/removals.js';
 
 const Local = PouchDB.defaults({ prefix: process.cwd() + '/' });
 let localCount = 0;
@@ -193,6 +194,25 @@ const scenarios = {
     } catch (err) {
       return { status: 'error', error: String(err && (err.message || err.name)) };
     }
+  },
+
+  // Pull a user's scope into a named local replica (kept between runs), then forget what left
+  // the scope; report what the device holds afterwards.
+  async pull_scope({ url, name, removed_revs = {} }) {
+    const local = new Local(name);
+    const pull = await local.replicate.from(url);
+    const forgotten = await forgetRemoved(local, url);
+    const live = (await local.allDocs()).rows.map((row) => row.id).sort();
+    const leftovers = [];
+    for (const [id, rev] of Object.entries(removed_revs)) {
+      try {
+        await local.get(id, { rev });
+        leftovers.push(id);
+      } catch (err) {
+        if (err.status !== 404) throw err;
+      }
+    }
+    return { status: pull.status, denied: pull.doc_write_failures, live, forgotten, leftovers };
   },
 
   // Replicate between two servers with PouchDB as the replicator (http -> http).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -9,6 +11,7 @@ from marshmallow import Schema
 
 from schemas import DOC_TYPES, DocumentInvalid, id_prefix, validate_document
 from schemas.hours import HoursSchema
+from tests.conftest import ROOT
 from tests.schemas.examples import DROP, EXAMPLES, changed, example, reason_for
 
 
@@ -71,7 +74,7 @@ def test_type_must_be_known(changes: dict[str, Any], expected: str) -> None:
 
 
 def test_a_schema_on_its_own_loads_only_its_type() -> None:
-    assert HoursSchema().validate(example("event")) .get("type") == ["Must be 'hours'."]
+    assert HoursSchema().validate(example("event")).get("type") == ["Must be 'hours'."]
 
 
 @pytest.mark.parametrize(("value", "expected"), [
@@ -129,3 +132,10 @@ def test_reason_is_one_short_line_even_for_hostile_keys() -> None:
 def test_document_invalid_carries_its_reason() -> None:
     error = DocumentInvalid("hours.minutes: Must be greater than or equal to 1 and less than or equal to 1440.")
     assert str(error) == error.reason
+
+
+def test_schemas_import_nothing_from_the_layers_above() -> None:
+    """Imports go server -> sync -> schemas; a fresh interpreter shows what importing schemas pulls in."""
+    probe = "import sys, schemas; print(sorted({m.split('.')[0] for m in sys.modules} & {'flask', 'server', 'sync'}))"
+    completed = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert completed.stdout.strip() == "[]"

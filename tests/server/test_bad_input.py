@@ -167,7 +167,8 @@ def test_replicated_batch_reports_only_failures(url: str) -> None:
 
 
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
+    st.none() | st.booleans() | st.integers(-(2**40), 2**40)
+    | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
         st.sampled_from(["_id", "_rev", "_deleted", "_revisions", "_attachments", "docs", "new_edits", "keys",
                          "doc_ids", "id", "rev", "start", "ids", "data", "stub", "x"]), inner, max_size=5),

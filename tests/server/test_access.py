@@ -1,0 +1,300 @@
+"""Who reads and writes what, on every sync path, for every role (the live server over HTTP)."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import requests
+
+from tests.conftest import ADMIN, LiveServer, User
+
+NOW = "2026-11-21T10:00:00Z"
+MAIN = "miteinander"
+
+
+@dataclass
+class World:
+    tag: str
+    admin: User
+    coordinator: User
+    volunteer: User
+    resident: User
+    resident_person: str
+    docs: dict[str, dict[str, Any]]
+
+    def ids(self, *names: str) -> set[str]:
+        return {self.docs[name]["_id"] for name in names}
+
+    def user(self, role: str) -> User:
+        return {"admin": self.admin, "coordinator": self.coordinator, "volunteer": self.volunteer,
+                "resident": self.resident}[role]
+
+
+def base(doc_type: str, doc_id: str, **fields: Any) -> dict[str, Any]:
+    return {"_id": doc_id, "type": doc_type, "schema_version": 1, "created_at": NOW, **fields}
+
+
+def consent() -> list[dict[str, str]]:
+    return [{"purpose": "registration", "given_at": NOW}]
+
+
+def build_docs(tag: str, volunteer: str, coordinator: str, resident_person: str) -> dict[str, dict[str, Any]]:
+    org_a, org_b, ev1, ev2 = f"org:{tag}-a", f"org:{tag}-b", f"event:{tag}-1", f"event:{tag}-2"
+    p1, p2 = f"person:{tag}-p1", f"person:{tag}-p2"
+    event = {"kind": "language_cafe", "place": "Bürgerhaus", "start": NOW, "end": "2026-11-21T12:00:00Z"}
+    return {
+        "org_a": base("organization", org_a, name="Sportverein Baunatal", kind="club", municipality="Baunatal"),
+        "org_b": base("organization", org_b, name="Migrantenverein Vellmar", kind="migrant_organization",
+                      municipality="Vellmar"),
+        "event1": base("event", ev1, title={"de": "Sprachcafé"}, municipality="Baunatal", organization_id=org_a,
+                       assigned_volunteers=[volunteer], **event),
+        "event2": base("event", ev2, title={"de": "Begegnungsfest"}, municipality="Vellmar", organization_id=org_b,
+                       assigned_volunteers=[], **event),
+        "person1": base("person", p1, display_name="Mariam Haidari", languages=["prs"], municipality="Baunatal",
+                        consents=consent()),
+        "person2": base("person", p2, display_name="Olena Kovalenko", languages=["uk"], municipality="Vellmar",
+                        consents=consent()),
+        "reg1": base("registration", f"registration:{ev1}:{p1}", event_id=ev1, person_id=p1,
+                     display_name="Mariam Haidari", municipality="Baunatal", organization_id=org_a,
+                     registered_at=NOW, status="registered"),
+        "reg2": base("registration", f"registration:{ev2}:{p2}", event_id=ev2, person_id=p2,
+                     display_name="Olena Kovalenko", municipality="Vellmar", organization_id=org_b,
+                     registered_at=NOW, status="registered"),
+        "checkin1": base("checkin", f"checkin:{ev1}:{p1}", event_id=ev1, person_id=p1, checked_in_at=NOW,
+                         by=volunteer, device_id="tablet-1", municipality="Baunatal", organization_id=org_a),
+        "checkin2": base("checkin", f"checkin:{ev2}:{p2}", event_id=ev2, person_id=p2, checked_in_at=NOW,
+                         by=volunteer, device_id="tablet-2", municipality="Vellmar", organization_id=org_b),
+        "hours_vol": base("hours", f"hours:{volunteer}:{tag}", volunteer_id=volunteer, date="2026-11-20",
+                          minutes=120, activity="event_support", municipality="Baunatal", status="pending"),
+        "hours_coord": base("hours", f"hours:{coordinator}:{tag}", volunteer_id=coordinator, date="2026-11-20",
+                            minutes=60, activity="training", municipality="Baunatal", status="pending"),
+        "contact_res": base("contact_request", f"contact:{tag}-r", person_id=resident_person, topic="interpreter",
+                            language="prs", municipality="Vellmar", status="new", history=[]),
+        "contact1": base("contact_request", f"contact:{tag}-1", person_id=p1, topic="club_partner",
+                         language="de", municipality="Baunatal", status="new", history=[]),
+        "device": base("device", f"device:{tag}", name="Tablet Bürgerhaus", user_id=volunteer, registered_at=NOW),
+    }
+
+
+@pytest.fixture(scope="module")
+def world(server: LiveServer) -> World:
+    tag = uuid.uuid4().hex[:8]
+    admin = User(*ADMIN, "admin", server)
+    coordinator = server.create_user("coordinator", "municipality:Baunatal")
+    volunteer = server.create_user("volunteer")
+    email = f"resident-{tag}@test.example"
+    registered = requests.post(server.url + "/api/auth/register", json={
+        "email": email, "password": "resident-pw-1", "display_name": "Ahmad Rahimi",
+        "municipality": "Vellmar", "languages": ["prs", "de"], "consent": True}, timeout=30)
+    assert registered.status_code == 201, registered.text
+    resident = User(email, "resident-pw-1", registered.json()["user_id"], server)
+    own = requests.get(resident.db_url() + "/_changes", params={"include_docs": "true"}, timeout=10).json()
+    resident_person = next(row["id"] for row in own["results"] if row["id"].startswith("person:"))
+    docs = build_docs(tag, volunteer.user_id, coordinator.user_id, resident_person)
+    stored = requests.post(admin.db_url() + "/_bulk_docs", json={"docs": list(docs.values())}, timeout=30).json()
+    assert all(result.get("ok") for result in stored), stored
+    for name, result in zip(docs, stored, strict=True):
+        docs[name]["_rev"] = result["rev"]
+    return World(tag, admin, coordinator, volunteer, resident, resident_person, docs)
+
+
+VISIBLE = {
+    "admin": {"org_a", "org_b", "event1", "event2", "person1", "person2", "reg1", "reg2", "checkin1", "checkin2",
+              "hours_vol", "hours_coord", "contact_res", "contact1", "device"},
+    "coordinator": {"org_a", "org_b", "event1", "event2", "person1", "reg1", "checkin1", "hours_vol", "hours_coord",
+                    "contact1"},
+    "volunteer": {"org_a", "org_b", "event1", "event2", "reg1", "checkin1", "hours_vol", "device"},
+    "resident": {"org_a", "org_b", "event1", "event2", "contact_res"},
+}
+ROLES = list(VISIBLE)
+
+
+def mine(world: World, ids: Any) -> set[str]:
+    """The ids among ``ids`` that this test module created (the server is shared)."""
+    ours = {doc["_id"] for doc in world.docs.values()} | {world.resident_person}
+    return {doc_id for doc_id in ids if doc_id in ours}
+
+
+def expected(world: World, role: str) -> set[str]:
+    own = {world.resident_person} if role in ("resident", "admin") else set()
+    return world.ids(*VISIBLE[role]) | own
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_changes_feed_holds_exactly_the_scope(world: World, role: str) -> None:
+    feed = requests.get(world.user(role).db_url() + "/_changes", params={"style": "all_docs"}, timeout=30).json()
+    assert mine(world, (row["id"] for row in feed["results"])) == expected(world, role)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_longpoll_feed_holds_exactly_the_scope(world: World, role: str) -> None:
+    feed = requests.get(world.user(role).db_url() + "/_changes", params={"feed": "longpoll", "timeout": 1000},
+                        timeout=30).json()
+    assert mine(world, (row["id"] for row in feed["results"])) == expected(world, role)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_all_docs_holds_exactly_the_scope(world: World, role: str) -> None:
+    rows = requests.get(world.user(role).db_url() + "/_all_docs", timeout=30).json()["rows"]
+    assert mine(world, (row["id"] for row in rows)) == expected(world, role)
+    every_id = sorted({doc["_id"] for doc in world.docs.values()})
+    keyed = requests.post(world.user(role).db_url() + "/_all_docs", json={"keys": every_id}, timeout=30).json()
+    assert {row["id"] for row in keyed["rows"] if "id" in row} == expected(world, role) - {world.resident_person}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(VISIBLE["admin"]))
+def test_document_reads_follow_the_scope(world: World, role: str, name: str) -> None:
+    user, doc = world.user(role), world.docs[name]
+    visible = name in VISIBLE[role]
+    url = f"{user.db_url()}/{doc['_id']}"
+
+    single = requests.get(url, timeout=10)
+    assert single.status_code == (200 if visible else 404), single.text
+    leaves = requests.get(url, params={"open_revs": "all"}, timeout=10)
+    assert leaves.status_code == (200 if visible else 404)
+    bulk = requests.post(user.db_url() + "/_bulk_get", json={"docs": [{"id": doc["_id"], "rev": doc["_rev"]}]},
+                         timeout=10).json()["results"][0]["docs"][0]
+    assert ("ok" in bulk) is visible
+    diff = requests.post(user.db_url() + "/_revs_diff", json={doc["_id"]: [doc["_rev"]]}, timeout=10).json()
+    assert (doc["_id"] in diff) is not visible, "revs_diff must not reveal documents outside the scope"
+
+
+def test_attachments_follow_the_scope(world: World) -> None:
+    doc = world.docs["checkin2"]
+    data = base64.b64encode(b"Unterschrift").decode()
+    stored = requests.put(f"{world.admin.db_url()}/{doc['_id']}", json={
+        **doc, "_attachments": {"sig.txt": {"content_type": "text/plain", "data": data}}}, timeout=10)
+    assert stored.status_code == 201, stored.text
+    doc["_rev"] = stored.json()["rev"]
+    assert requests.get(f"{world.admin.db_url()}/{doc['_id']}/sig.txt", timeout=10).content == b"Unterschrift"
+    for role in ("coordinator", "volunteer", "resident"):
+        assert requests.get(f"{world.user(role).db_url()}/{doc['_id']}/sig.txt", timeout=10).status_code == 404
+
+
+def test_anonymous_requests_are_refused_on_every_sync_path(world: World) -> None:
+    url = f"{world.admin.server.url}/sync/{MAIN}"
+    doc_id = world.docs["person1"]["_id"]
+    for method, path, body in [("get", "", None), ("get", "/_changes", None), ("get", "/_all_docs", None),
+                               ("post", "/_bulk_docs", {"docs": []}), ("post", "/_bulk_get", {"docs": []}),
+                               ("post", "/_revs_diff", {}), ("get", f"/{doc_id}", None),
+                               ("put", f"/{doc_id}", {}), ("get", "/_local/x", None), ("get", "/_removed", None),
+                               ("get", "/_changes?feed=longpoll&timeout=100", None)]:
+        response = requests.request(method, url + path, json=body, timeout=10)
+        assert response.status_code == 401, (method, path)
+        assert response.json() == {"error": "unauthorized", "reason": "Name or password is incorrect."}
+    wrong = requests.get(world.admin.server.db_url(MAIN, (world.admin.email, "wrong password")), timeout=10)
+    assert wrong.status_code == 401
+    bearer = requests.get(url, headers={"Authorization": "Bearer not-a-token"}, timeout=10)
+    assert bearer.status_code == 401 and bearer.json() == wrong.json(), "every failure looks the same"
+
+
+def test_only_admins_manage_databases(world: World) -> None:
+    name = "adm" + world.tag
+    for role in ("coordinator", "volunteer", "resident"):
+        assert requests.put(world.user(role).db_url(name), timeout=10).status_code == 403
+        assert requests.get(world.user(role).db_url(name), timeout=10).status_code == 403
+        assert requests.delete(world.user(role).db_url(MAIN), timeout=10).status_code == 403
+        assert requests.get(world.user(role).server.credentials_url(*world.user(role).auth) + "/sync/_all_dbs",
+                            timeout=10).json() == [MAIN]
+    assert requests.put(world.admin.db_url(name), timeout=10).status_code == 201
+    assert requests.get(world.admin.db_url("accounts"), timeout=10).status_code == 404, "accounts are never served"
+
+
+def edit(doc: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    return {**doc, **changes}
+
+
+# (role, what, build the document from the world) -> allowed?
+WRITES = [
+    ("volunteer", "check in at an assigned event",
+     lambda w: base("checkin", f"checkin:{w.docs['event1']['_id']}:walkin:{w.tag}", event_id=w.docs["event1"]["_id"],
+                    walk_in={"display_name": "Gast", "consent": {"purpose": "registration", "given_at": NOW}},
+                    checked_in_at=NOW, by=w.volunteer.user_id, device_id="t1", municipality="Baunatal",
+                    organization_id=w.docs["org_a"]["_id"]), True),
+    ("volunteer", "check in at another event",
+     lambda w: base("checkin", f"checkin:{w.docs['event2']['_id']}:walkin:{w.tag}", event_id=w.docs["event2"]["_id"],
+                    walk_in={"display_name": "Gast", "consent": {"purpose": "registration", "given_at": NOW}},
+                    checked_in_at=NOW, by=w.volunteer.user_id, device_id="t1", municipality="Vellmar",
+                    organization_id=w.docs["org_b"]["_id"]), False),
+    ("volunteer", "check in under another volunteer's name",
+     lambda w: base("checkin", f"checkin:{w.docs['event1']['_id']}:walkin:{w.tag}x", event_id=w.docs["event1"]["_id"],
+                    walk_in={"display_name": "Gast", "consent": {"purpose": "registration", "given_at": NOW}},
+                    checked_in_at=NOW, by=w.coordinator.user_id, device_id="t1", municipality="Baunatal",
+                    organization_id=w.docs["org_a"]["_id"]), False),
+    ("volunteer", "undo a check-in", lambda w: {**w.docs["checkin1"], "_deleted": True}, True),
+    ("volunteer", "edit own pending hours", lambda w: edit(w.docs["hours_vol"], minutes=150), True),
+    ("volunteer", "approve own hours", lambda w: edit(w.docs["hours_vol"], status="approved",
+                                                      decided_by=w.volunteer.user_id, decided_at=NOW), False),
+    ("volunteer", "log hours for someone else", lambda w: base(
+        "hours", f"hours:{w.coordinator.user_id}:{w.tag}v", volunteer_id=w.coordinator.user_id, date="2026-11-20",
+        minutes=30, activity="other", municipality="Baunatal", status="pending"), False),
+    ("volunteer", "edit an event", lambda w: edit(w.docs["event1"], place="Sporthalle"), False),
+    ("coordinator", "approve a volunteer's hours", lambda w: edit(
+        w.docs["hours_vol"], status="approved", decided_by=w.coordinator.user_id, decided_at=NOW), True),
+    ("coordinator", "approve own hours", lambda w: edit(
+        w.docs["hours_coord"], status="approved", decided_by=w.coordinator.user_id, decided_at=NOW), False),
+    ("coordinator", "edit an event in scope", lambda w: edit(w.docs["event1"], place="Stadthalle"), True),
+    ("coordinator", "edit an event outside scope", lambda w: edit(w.docs["event2"], place="Stadthalle"), False),
+    ("coordinator", "move an event out of scope", lambda w: edit(w.docs["event1"], municipality="Vellmar"), False),
+    ("coordinator", "hand hours to another volunteer", lambda w: edit(
+        w.docs["hours_vol"], volunteer_id=w.coordinator.user_id), False),
+    ("coordinator", "change a document's type", lambda w: {**w.docs["person1"], "type": "device"}, False),
+    ("coordinator", "create a person outside scope", lambda w: base(
+        "person", f"person:{w.tag}-x", display_name="X", municipality="Vellmar", consents=consent()), False),
+    ("coordinator", "write an invalid document", lambda w: edit(w.docs["hours_vol"], minutes=-5), False),
+    ("resident", "register for an event", lambda w: base(
+        "registration", f"registration:{w.docs['event2']['_id']}:{w.resident_person}",
+        event_id=w.docs["event2"]["_id"], person_id=w.resident_person, display_name="Ahmad Rahimi",
+        municipality="Vellmar", organization_id=w.docs["org_b"]["_id"], registered_at=NOW, status="registered"), True),
+    ("resident", "register someone else", lambda w: base(
+        "registration", f"registration:{w.docs['event2']['_id']}:{w.docs['person1']['_id']}",
+        event_id=w.docs["event2"]["_id"], person_id=w.docs["person1"]["_id"], display_name="M",
+        municipality="Vellmar", organization_id=w.docs["org_b"]["_id"], registered_at=NOW, status="registered"), False),
+    ("resident", "ask for contact", lambda w: base(
+        "contact_request", f"contact:{w.tag}-new", person_id=w.resident_person, topic="course", language="fa",
+        municipality="Vellmar", status="new", history=[]), True),
+    ("resident", "assign their own contact request", lambda w: edit(
+        w.docs["contact_res"], status="assigned", assignee=w.resident.user_id), False),
+    ("resident", "edit someone else's record", lambda w: edit(w.docs["person1"], display_name="X"), False),
+]
+
+
+@pytest.mark.parametrize("path", ["bulk_docs", "put"])
+@pytest.mark.parametrize(("role", "what", "build", "allowed"), WRITES, ids=[f"{w[0]}: {w[1]}" for w in WRITES])
+def test_write_rules(world: World, path: str, role: str, what: str, build: Any, allowed: bool) -> None:
+    user = world.user(role)
+    doc = build(world)
+    if path == "bulk_docs":
+        filler = base("hours", f"hours:{user.user_id}:{uuid.uuid4().hex[:6]}", volunteer_id=user.user_id,
+                      date="2026-11-20", minutes=15, activity="other", municipality="Baunatal", status="pending")
+        results = requests.post(user.db_url() + "/_bulk_docs", json={"docs": [doc, filler]}, timeout=10).json()
+        outcome = results[0]
+        assert outcome.get("ok") is True if allowed else outcome["error"] == "forbidden", outcome
+        if role == "volunteer":
+            assert results[1].get("ok") is True, "the rest of the batch is stored"
+        if outcome.get("ok"):
+            _undo(world, doc, outcome["rev"])
+    else:
+        response = requests.put(f"{user.db_url()}/{doc['_id']}", json=doc, timeout=10)
+        assert response.status_code == (201 if allowed else 403), response.text
+        if allowed:
+            _undo(world, doc, response.json()["rev"])
+        else:
+            assert response.json()["error"] == "forbidden" and response.json()["reason"]
+
+
+def _undo(world: World, doc: dict[str, Any], rev: str) -> None:
+    """Put the world back as the admin, so every case starts from the same documents."""
+    for original in world.docs.values():
+        if original["_id"] == doc["_id"]:
+            restored = requests.put(f"{world.admin.db_url()}/{doc['_id']}", json={**original, "_rev": rev},
+                                    timeout=10)
+            assert restored.status_code == 201, restored.text
+            original["_rev"] = restored.json()["rev"]
+            return
+    requests.delete(f"{world.admin.db_url()}/{doc['_id']}", params={"rev": rev}, timeout=10)
