@@ -2,7 +2,7 @@
 // Usage: node pouch.mjs <scenario> '<json args>'. Prints one JSON line. Local databases live in cwd.
 import crypto from 'node:crypto';
 import PouchDB from 'pouchdb';
-import { forgetRemoved } from '../../web/src/removals.js';
+import { forgetRemoved, reentered } from '../../web/src/removals.js';
 
 const Local = PouchDB.defaults({ prefix: process.cwd() + '/' });
 let localCount = 0;
@@ -199,9 +199,15 @@ const scenarios = {
   // Pull a user's scope into a named local replica (kept between runs), then forget what left
   // the scope; report what the device holds afterwards.
   async pull_scope({ url, name, removed_revs = {} }) {
-    const local = new Local(name);
-    const pull = await local.replicate.from(url);
+    let local = new Local(name);
+    let pull = await local.replicate.from(url);
     const forgotten = await forgetRemoved(local, url);
+    const back = await reentered(local, url);
+    if (back.length) { // what the web app does: start the device's copy afresh
+      await local.destroy();
+      local = new Local(name);
+      pull = await local.replicate.from(url);
+    }
     const live = (await local.allDocs()).rows.map((row) => row.id).sort();
     const leftovers = [];
     for (const [id, rev] of Object.entries(removed_revs)) {
@@ -212,7 +218,7 @@ const scenarios = {
         if (err.status !== 404) throw err;
       }
     }
-    return { status: pull.status, denied: pull.doc_write_failures, live, forgotten, leftovers };
+    return { status: pull.status, denied: pull.doc_write_failures, live, forgotten, reentered: back, leftovers };
   },
 
   // Replicate between two servers with PouchDB as the replicator (http -> http).

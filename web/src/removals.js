@@ -1,11 +1,13 @@
 // Dropping documents that left the user's scope from a local PouchDB (browser and Node).
 //
 // PouchDB ignores Sync Gateway's `_removed` markers, so the gateway lists the documents that
-// left a user's scope at GET {db}/_removed?since=N. Adapters in general cannot purge, so a
-// removed document is replaced locally by a tombstone and compacted away: its content is gone
-// from the device. The ids are remembered so the push replication leaves those tombstones
-// alone (`keepLocal`), and if a document comes back into scope, the server's live revision
-// wins over the local tombstone, as CouchDB's winner rule says.
+// left a user's scope at GET {db}/_removed?since=N. Where the adapter can purge (the browser's
+// "indexeddb" adapter), the document is purged and comes back by itself if it re-enters the
+// scope. Elsewhere it is replaced by a local tombstone and compacted away, so its content is
+// gone from the device; the ids are remembered so the push leaves those tombstones alone
+// (`keepLocal`). Such a tombstone sits on top of the server's revision, so a document that
+// re-enters the scope would stay hidden: `reentered` finds those, and the app then rebuilds
+// its local database from the server (rare: an assignment that ended and came back).
 
 const CHECKPOINT = '_local/miteinander-removals';
 
@@ -40,13 +42,24 @@ export async function forgetRemoved(local, remoteDbUrl, extraHeaders = {}) {
     { headers: { Accept: 'application/json', ...headers, ...extraHeaders } });
   if (!response.ok) throw new Error(`_removed answered ${response.status}`);
   const { results, last_seq: lastSeq } = await response.json();
+  const canPurge = typeof local._purge === 'function';
+  const removed = [];
   const tombstones = [];
   for (const { id } of results) {
+    let leaves;
     try {
-      const doc = await local.get(id);
-      tombstones.push({ _id: id, _rev: doc._rev, _deleted: true });
+      leaves = (await local.get(id, { open_revs: 'all' })).filter((leaf) => leaf.ok).map((leaf) => leaf.ok);
     } catch (err) {
-      if (err.status !== 404) throw err;
+      if (err.status === 404) continue;
+      throw err;
+    }
+    if (!leaves.some((leaf) => !leaf._deleted)) continue; // nothing readable left here
+    removed.push(id);
+    if (canPurge) {
+      for (const leaf of leaves) await local.purge(id, leaf._rev);
+    } else {
+      tombstones.push(...leaves.filter((leaf) => !leaf._deleted)
+        .map((leaf) => ({ _id: id, _rev: leaf._rev, _deleted: true })));
     }
   }
   if (tombstones.length) {
@@ -56,7 +69,22 @@ export async function forgetRemoved(local, remoteDbUrl, extraHeaders = {}) {
   const forgotten = new Set(checkpoint.forgotten);
   tombstones.forEach((doc) => forgotten.add(doc._id));
   await local.put({ ...checkpoint, since: lastSeq, forgotten: [...forgotten] });
-  return tombstones.map((doc) => doc._id);
+  return removed;
+}
+
+// Forgotten documents that the user may read again (a renewed assignment). Their local
+// tombstones hide them, so the caller rebuilds the local database when this is not empty.
+export async function reentered(local, remoteDbUrl, extraHeaders = {}) {
+  const { forgotten } = await readCheckpoint(local);
+  if (!forgotten.length) return [];
+  const { url, headers } = splitCredentials(remoteDbUrl);
+  const response = await fetch(`${url}/_all_docs`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...headers, ...extraHeaders },
+    body: JSON.stringify({ keys: forgotten }),
+  });
+  if (!response.ok) throw new Error(`_all_docs answered ${response.status}`);
+  return (await response.json()).rows.filter((row) => row.value && !row.value.deleted).map((row) => row.id);
 }
 
 // A push filter: do not send the tombstones that only mean "forgotten on this device".
