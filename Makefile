@@ -18,8 +18,10 @@ $(NODE_STAMP): package.json package-lock.json
 	touch $@
 
 ## Serve the gateway and the app on 127.0.0.1:$${PORT:-8000} from the embedded store under var/.
+## On the first start the store gets demo data and the demo logins are printed; DEMO=0 leaves it empty.
 run: $(PY_STAMP)
 	mkdir -p var
+	$(VENV)/bin/flask --app wsgi demo seed
 	$(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
 
 ## Install everything the tests need (Python and Node packages) and run the whole suite.

@@ -10,7 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from .access.policy import ROLES
-from .services import accounts
+from .services import accounts, demo
 
 users = AppGroup("users", help="Manage accounts.")
 
@@ -57,6 +57,30 @@ def revoke_user(email: str) -> None:
     click.echo(f"revoked {email}")
 
 
+demo_cli = AppGroup("demo", help="Demo data for trying the app out.")
+
+
+@demo_cli.command("seed")
+def seed_demo() -> None:
+    """Fill an empty store with a demo county and print its logins; does nothing if DEMO=0 or data exists."""
+    settings = current_app.config["SETTINGS"]
+    if not settings.demo:
+        click.echo("demo data: skipped (DEMO=0)")
+        return
+    summary = demo.seed(current_app.extensions["store"], settings.main_db, datetime.now(UTC))
+    if summary is None:
+        click.echo("demo data: skipped (the store already holds data)")
+        return
+    counts = ", ".join(f"{name}: {count}" for name, count in summary.counts.items())
+    click.echo(f"demo data: seeded {counts}")
+    click.echo("demo logins (passwords are shown only now):")
+    width = max(len(login.email) for login in summary.logins)
+    click.echo(f"  {'email':<{width}}  {'role':<11}  {'password':<16}  who")
+    for login in summary.logins:
+        click.echo(f"  {login.email:<{width}}  {login.role:<11}  {login.password:<16}  {login.note}")
+
+
 def init_app(app: Flask) -> None:
     """Register the command groups."""
     app.cli.add_command(users)
+    app.cli.add_command(demo_cli)
