@@ -48,3 +48,15 @@ class CheckinSchema(DocumentSchema):
         walk_in_prefix = f"checkin:{data['event_id']}:walkin:"
         if not data["id"].startswith(walk_in_prefix) or data["id"] == walk_in_prefix:
             raise ValidationError("Must be 'checkin:<event_id>:walkin:<id>' for a walk-in.", field_name="_id")
+
+
+def merge_conflict(leaves: list[dict[str, Any]]) -> dict[str, Any]:
+    """Two tablets checked the same person in: keep the earliest time and every device.
+
+    :param leaves: the live conflicting revisions (bodies), in any order
+    :returns: the merged body
+    """
+    earliest = min(leaves, key=lambda leaf: str(leaf.get("checked_in_at", "")))
+    devices = {device for leaf in leaves for device in [leaf.get("device_id"), *leaf.get("devices", [])]
+               if isinstance(device, str) and device}
+    return {**earliest, "devices": sorted(devices)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -64,3 +65,20 @@ class ContactRequestSchema(DocumentSchema):
         """An assigned request must say to whom, or nobody answers it."""
         if data["status"] == "assigned" and "assignee" not in data:
             raise ValidationError("Required when status is assigned.", field_name="assignee")
+
+
+def merge_conflict(leaves: list[dict[str, Any]]) -> dict[str, Any]:
+    """The furthest status wins (new < assigned < done < closed) and the histories are joined,
+    so no note written on either side is lost.
+
+    :param leaves: the live conflicting revisions (bodies), in any order
+    :returns: the merged body
+    """
+    furthest = max(leaves, key=lambda leaf: CONTACT_STATUSES.index(leaf["status"])
+                   if leaf.get("status") in CONTACT_STATUSES else -1)
+    seen: dict[str, dict[str, Any]] = {}
+    for leaf in leaves:
+        for entry in leaf.get("history", []):
+            seen.setdefault(json.dumps(entry, sort_keys=True), entry)
+    history = sorted(seen.values(), key=lambda entry: str(entry.get("at", "")))
+    return {**furthest, "history": history}

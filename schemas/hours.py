@@ -54,3 +54,16 @@ class HoursSchema(DocumentSchema):
             errors["reason"] = ["Required when status is rejected."]
         if errors:
             raise ValidationError(errors)
+
+
+def merge_conflict(leaves: list[dict[str, Any]]) -> dict[str, Any]:
+    """A coordinator's decision wins over a volunteer's edit made meanwhile; among decisions
+    the latest one, and among undecided edits the latest update.
+
+    :param leaves: the live conflicting revisions (bodies), in any order
+    :returns: the merged body
+    """
+    decided = [leaf for leaf in leaves if leaf.get("status") in ("approved", "rejected")]
+    if decided:
+        return max(decided, key=lambda leaf: str(leaf.get("decided_at", "")))
+    return max(leaves, key=lambda leaf: str(leaf.get("updated_at") or leaf.get("created_at", "")))

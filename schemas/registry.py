@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from marshmallow import RAISE, ValidationError
 from marshmallow.exceptions import SCHEMA
 
+from schemas import checkin, contact_request, hours
 from schemas.checkin import CheckinSchema
 from schemas.contact_request import ContactRequestSchema
 from schemas.device import DeviceSchema
@@ -31,6 +32,13 @@ DOC_TYPES: dict[str, type[DocumentSchema]] = {
         ContactRequestSchema,
         DeviceSchema,
     )
+}
+
+# Conflicts these types resolve by rule; the others wait for a coordinator.
+MERGE_RULES: dict[str, Callable[[list[dict[str, Any]]], dict[str, Any]]] = {
+    "checkin": checkin.merge_conflict,
+    "hours": hours.merge_conflict,
+    "contact_request": contact_request.merge_conflict,
 }
 
 # One instance per type: a replication batch loads thousands of documents, and schemas keep no state.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -24,6 +24,9 @@ class Settings:
     token_ttl_days: int = 30
     demo: bool = True
     login_rate: str = "10/minute"
+    retention_contact_days: int = 180
+    retention_person_days: int = 730
+    job_intervals: Mapping[str, int] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -50,4 +53,13 @@ class Settings:
             token_ttl_days=number("TOKEN_TTL_DAYS", defaults.token_ttl_days),
             demo=environ.get("DEMO", "1") != "0",
             login_rate=environ.get("MITEINANDER_LOGIN_RATE", defaults.login_rate),
+            retention_contact_days=number("RETENTION_CONTACT_DAYS", defaults.retention_contact_days),
+            retention_person_days=number("RETENTION_PERSON_DAYS", defaults.retention_person_days),
+            job_intervals=_intervals(environ.get("MITEINANDER_JOB_INTERVALS", "")),
         )
+
+
+def _intervals(spec: str) -> dict[str, int]:
+    """``"conflicts=60,summary=3600"`` -> seconds per job name."""
+    pairs = (item.split("=", 1) for item in spec.split(",") if "=" in item)
+    return {name.strip(): int(seconds) for name, seconds in pairs}

@@ -22,8 +22,11 @@ from .access.policy import document_validator, scope_for
 from .config import Settings
 from .errors import couch_error_response, is_couch_path
 from .services.accounts import ACCOUNTS_DB
+from .services.audit import AUDIT_DB
+from .services.maintenance import JOBS_DB
 
-SERVER_DATABASES = frozenset({ACCOUNTS_DB})
+# Databases the server keeps for itself; never served on /sync.
+SERVER_DATABASES = frozenset({ACCOUNTS_DB, JOBS_DB, AUDIT_DB})
 
 
 class Api(BaseApi):  # type: ignore[misc]
@@ -60,7 +63,7 @@ def get_store() -> Store:
 
 def ensure_databases(store: Store, main_db: str) -> None:
     """Create the synced database and the accounts database on first start."""
-    for name in (main_db, ACCOUNTS_DB):
+    for name in (main_db, *SERVER_DATABASES):
         if name not in store.all_dbs():
             try:
                 store.create_db(name)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from ..extensions import Api
-from . import auth, status
+from . import audit, auth, contacts, devices, events, hours, jobs, people, reports, status
 
-MODULES = (status, auth)
+# attendance is nested in events (/api/events/<id>/attendance).
+MODULES = (status, auth, events, hours, contacts, people, reports, audit, devices, jobs)
 
 
 def register_blueprints(api: Api) -> None:

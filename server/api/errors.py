@@ -6,8 +6,16 @@ from typing import NoReturn
 
 from flask_smorest import abort
 
+from ..access.identity import current_principal
+
 
 def fail(status: int, message: str) -> NoReturn:
     """Stop the request with ``{"code", "status", "message"}``."""
     abort(status, message=message)
     raise AssertionError("abort() always raises")
+
+
+def require_role(*roles: str) -> None:
+    """Stop the request with 403 unless the principal has one of ``roles``."""
+    if current_principal().role not in roles:
+        fail(403, f"Only {' and '.join(roles)}s may do this.")

@@ -9,6 +9,7 @@ from sync import errors
 from ..errors import couch_json
 from ..extensions import get_database
 from . import blp
+from .auditing import record_sync_writes
 from .params import flag, json_body, json_object_body, json_param, read_options
 
 
@@ -44,6 +45,7 @@ def put_document(db: str, docid: str, design: bool) -> Response:
     if "rev" in request.args and "_rev" not in doc:
         doc["_rev"] = request.args["rev"]
     result = get_database(db).put(doc, new_edits=flag("new_edits", True))
+    record_sync_writes(db, [(result["id"], result["rev"])])
     response = couch_json(result, 201)
     response.headers["ETag"] = f'"{result["rev"]}"'
     return response
@@ -52,7 +54,9 @@ def put_document(db: str, docid: str, design: bool) -> Response:
 @blp.route("/<db>/", methods=["POST"], strict_slashes=False)
 def post_document(db: str) -> Response:
     """Create a document; the server picks its id unless the body has one."""
-    return couch_json(get_database(db).put(json_object_body()), 201)
+    result = get_database(db).put(json_object_body())
+    record_sync_writes(db, [(result["id"], result["rev"])])
+    return couch_json(result, 201)
 
 
 @blp.route("/<db>/<docid>", methods=["DELETE"], defaults={"design": False})
@@ -63,7 +67,9 @@ def delete_document(db: str, docid: str, design: bool) -> Response:
     if rev is None:
         raise errors.conflict()
     doc = {"_id": _doc_id(docid, design), "_rev": rev, "_deleted": True}
-    return couch_json(get_database(db).put(doc))
+    result = get_database(db).put(doc)
+    record_sync_writes(db, [(result["id"], result["rev"])])
+    return couch_json(result)
 
 
 @blp.route("/<db>/<docid>/<path:name>", methods=["GET", "HEAD"])

@@ -13,6 +13,7 @@ from ..access.identity import current_principal
 from ..errors import couch_json
 from ..extensions import database_opener, get_database, get_store
 from . import blp, feeds
+from .auditing import record_sync_writes
 from .params import flag, integer, json_body, json_object_body, json_param, read_options
 
 _STREAM_HEADERS = {"Cache-Control": "must-revalidate", "X-Accel-Buffering": "no"}
@@ -99,7 +100,16 @@ def bulk_docs(db: str) -> Response:
     new_edits = body.get("new_edits", True)
     if not isinstance(new_edits, bool):
         raise errors.bad_request("new_edits must be a boolean")
-    return couch_json(get_database(db).bulk_docs(body.get("docs"), new_edits), 201)
+    docs = body.get("docs")
+    results = get_database(db).bulk_docs(docs, new_edits)
+    if new_edits:
+        written = [(result["id"], result["rev"]) for result in results if result.get("ok")]
+    else:  # CouchDB answers only the failures; the rest were stored as sent
+        failed = {result["id"] for result in results}
+        written = [(doc["_id"], doc["_rev"]) for doc in docs or [] if isinstance(doc, dict)
+                   and isinstance(doc.get("_id"), str) and doc["_id"] not in failed]
+    record_sync_writes(db, written)
+    return couch_json(results, 201)
 
 
 @blp.post("/<db>/_bulk_get")

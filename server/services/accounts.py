@@ -146,6 +146,11 @@ def issue_token(store: Store, account: Account, now: datetime, ttl: timedelta, d
     return token
 
 
+# How often a token's last use is written down: often enough to tell a silent tablet, rarely
+# enough that syncing does not turn every read into a write.
+SEEN_EVERY = timedelta(minutes=10)
+
+
 def principal_for_token(store: Store, token: str, now: datetime) -> Principal | None:
     """Who holds ``token``: None if unknown, expired, revoked, or the account is revoked."""
     doc = _read(store, _token_id(token))
@@ -154,7 +159,30 @@ def principal_for_token(store: Store, token: str, now: datetime) -> Principal | 
     account = find_account(store, doc["email"])
     if account is None or account.revoked:
         return None
+    last_seen = doc.get("last_seen")
+    if last_seen is None or datetime.fromisoformat(last_seen) + SEEN_EVERY <= now:
+        try:
+            _write(store, {**doc, "last_seen": now.isoformat()})
+        except errors.CouchError as error:
+            if error.error != "conflict":  # a parallel request of the same device wrote it
+                raise
     return account.principal(token_id=doc["_id"])
+
+
+def devices_silent_since(store: Store, before: str) -> set[str]:
+    """Devices whose sessions were all last used before ``before`` (ISO time)."""
+    database = store.database(ACCOUNTS_DB)
+    try:
+        rows = database.all_docs(_TOKEN_RANGE)["rows"]
+    finally:
+        database.close()
+    newest: dict[str, str] = {}
+    for row in rows:
+        doc = row["doc"]
+        device = doc.get("device_id")
+        if isinstance(device, str) and not doc.get("revoked"):
+            newest[device] = max(newest.get(device, ""), doc.get("last_seen") or "")
+    return {device for device, seen in newest.items() if seen < before}
 
 
 def revoke_token(store: Store, token_id: str) -> None:
@@ -170,6 +198,25 @@ def revoke_account(store: Store, email: str) -> bool:
     if doc is None:
         return False
     _write(store, {**doc, "revoked": True})
+    return True
+
+
+def erase_account(store: Store, user_id: str) -> bool:
+    """Purge the account of ``user_id`` and its sessions (erasure of a resident's data).
+
+    Accounts are few; finding one by user id reads them all, which an erasure can afford.
+    """
+    database = store.database(ACCOUNTS_DB)
+    try:
+        accounts_rows = database.all_docs(_ACCOUNT_RANGE)["rows"]
+        found = [row["doc"] for row in accounts_rows if row["doc"].get("user_id") == user_id]
+        if not found:
+            return False
+        emails = {doc["email"] for doc in found}
+        tokens = [row["id"] for row in database.all_docs(_TOKEN_RANGE)["rows"] if row["doc"].get("email") in emails]
+        database.purge([doc["_id"] for doc in found] + tokens)
+    finally:
+        database.close()
     return True
 
 

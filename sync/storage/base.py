@@ -160,7 +160,8 @@ class Database(ABC):
             try:
                 edit = parse_edit(raw, new_edits, self.limits.max_document_size)
             except errors.CouchError as error:
-                outcomes.append((raw.get("_id") if isinstance(raw, dict) else None, error))
+                doc_id = raw.get("_id") if isinstance(raw, dict) else None
+                outcomes.append((doc_id if isinstance(doc_id, str) else None, error))
                 continue
             edits.append(edit)
             outcomes.append((edit.id, ""))

@@ -1,0 +1,173 @@
+"""Events: list, create, edit, and assign volunteers (attendance is nested below each event)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from schemas import DocumentInvalid
+from schemas.event import EVENT_KINDS
+from schemas.fields import IsoDateTime, Municipality, Reference, TranslatedText, require_german
+from schemas.programmes import PROGRAMMES
+
+from ..access.identity import current_principal
+from ..access.policy import Principal
+from ..extensions import get_store
+from ..services import events
+from . import attendance
+from .errors import fail
+
+blp = Blueprint("events", __name__, description="Events: planning, volunteers and attendance")
+blp.register_blueprint(attendance.blp, url_prefix="/<event_id>/attendance")
+
+EDITORS = ("admin", "coordinator")
+
+
+class EventQueryArgsSchema(Schema):
+    municipality = Municipality()
+    start_from = fields.Date(data_key="from", metadata={"description": "events ending on or after this day"})
+    until = fields.Date(data_key="to", metadata={"description": "events starting on or before this day"})
+    kind = fields.String(validate=validate.OneOf(EVENT_KINDS))
+
+
+class EventSchema(Schema):
+    id = fields.String(attribute="_id", required=True)
+    rev = fields.String(attribute="_rev", required=True)
+    title = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    description = fields.Dict(keys=fields.String(), values=fields.String())
+    kind = fields.String(required=True)
+    municipality = fields.String(required=True)
+    place = fields.String(required=True)
+    start = fields.String(required=True)
+    end = fields.String(required=True)
+    capacity = fields.Integer()
+    organization_id = fields.String(required=True)
+    programme = fields.String()
+    assigned_volunteers = fields.List(fields.String())
+    created_at = fields.String()
+    updated_at = fields.String()
+
+
+class _EventFields(Schema):
+    title = TranslatedText(max_length=200, validate=require_german,
+                           metadata={"description": 'by language, German required: {"de": "Sprachcafé"}'})
+    description = TranslatedText(max_length=5000, allow_none=True)
+    kind = fields.String(validate=validate.OneOf(EVENT_KINDS))
+    place = fields.String(validate=validate.Length(1, 200))
+    start = IsoDateTime()
+    end = IsoDateTime()
+    capacity = fields.Integer(strict=True, validate=validate.Range(min=0), allow_none=True)
+    programme = fields.String(validate=validate.OneOf(PROGRAMMES), allow_none=True)
+
+
+class EventCreateSchema(_EventFields):
+    title = TranslatedText(max_length=200, validate=require_german, required=True)
+    kind = fields.String(validate=validate.OneOf(EVENT_KINDS), required=True)
+    place = fields.String(validate=validate.Length(1, 200), required=True)
+    start = IsoDateTime(required=True)
+    end = IsoDateTime(required=True)
+    municipality = Municipality(required=True)
+    organization_id = Reference("org:", required=True)
+
+    @validates_schema
+    def check_span(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data["end"] < data["start"]:
+            raise ValidationError("Must not be before start.", field_name="end")
+
+
+class EventPatchSchema(_EventFields):
+    rev = fields.String(metadata={"description": "the revision edited; a newer one answers 409"})
+
+    @validates_schema
+    def check_something(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if not set(data) - {"rev"}:
+            raise ValidationError("Give at least one field to change.")
+
+
+class VolunteerSchema(Schema):
+    user_id = Reference("user:", required=True)
+
+
+def _editor() -> Principal:
+    """The request's principal if they may plan events (reading is for everyone, scoped)."""
+    principal = current_principal()
+    if principal.role not in EDITORS:
+        fail(403, "Only coordinators and admins plan events.")
+    return principal
+
+
+def _document(data: dict[str, Any]) -> dict[str, Any]:
+    """Input fields as stored: times as ISO 8601 strings."""
+    return {key: value.isoformat() if isinstance(value, datetime) else value for key, value in data.items()}
+
+
+@blp.route("")
+class Events(MethodView):
+    @blp.arguments(EventQueryArgsSchema, location="query")
+    @blp.response(200, EventSchema(many=True))
+    def get(self, args: dict[str, Any]) -> list[dict[str, Any]]:
+        """List my events: a coordinator's towns and organisations, a volunteer's assignments."""
+        principal, db_name = current_principal(), current_app.config["SETTINGS"].main_db
+        return events.list_events(get_store(), db_name, principal, events.EventFilter(**args))
+
+    @blp.arguments(EventCreateSchema)
+    @blp.response(201, EventSchema)
+    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Create an event."""
+        principal, db_name = _editor(), current_app.config["SETTINGS"].main_db
+        fields_ = {key: value for key, value in _document(data).items() if value is not None}
+        try:
+            return events.create_event(get_store(), db_name, principal, fields_, datetime.now(UTC))
+        except DocumentInvalid as invalid:
+            fail(422, invalid.reason)
+
+
+@blp.route("/<event_id>")
+class EventsById(MethodView):
+    @blp.response(200, EventSchema)
+    def get(self, event_id: str) -> dict[str, Any]:
+        """Show one event."""
+        principal, db_name = current_principal(), current_app.config["SETTINGS"].main_db
+        return events.get_event(get_store(), db_name, principal, event_id)
+
+    @blp.arguments(EventPatchSchema)
+    @blp.response(200, EventSchema)
+    def patch(self, data: dict[str, Any], event_id: str) -> dict[str, Any]:
+        """Edit title, description, place, times, capacity, kind or programme; null removes an optional one."""
+        principal, db_name = _editor(), current_app.config["SETTINGS"].main_db
+        changes = _document(data)
+        rev = changes.pop("rev", None)
+        try:
+            return events.update_event(get_store(), db_name, principal, event_id, changes,
+                                       datetime.now(UTC), rev)
+        except DocumentInvalid as invalid:
+            fail(422, invalid.reason)
+
+
+@blp.route("/<event_id>/volunteers")
+class EventVolunteers(MethodView):
+    @blp.arguments(VolunteerSchema)
+    @blp.response(200, EventSchema)
+    def post(self, data: dict[str, Any], event_id: str) -> dict[str, Any]:
+        """Assign a volunteer: their devices receive the event's registrations."""
+        principal, db_name = _editor(), current_app.config["SETTINGS"].main_db
+        try:
+            return events.assign_volunteer(get_store(), db_name, principal, event_id, data["user_id"],
+                                           datetime.now(UTC))
+        except events.NotAssignable as error:
+            fail(422, str(error))
+
+
+@blp.route("/<event_id>/volunteers/<user_id>")
+class EventVolunteersById(MethodView):
+    @blp.response(200, EventSchema)
+    def delete(self, event_id: str, user_id: str) -> dict[str, Any]:
+        """Unassign a volunteer: their devices stop receiving the event's documents."""
+        principal, db_name = _editor(), current_app.config["SETTINGS"].main_db
+        return events.unassign_volunteer(get_store(), db_name, principal, event_id, user_id,
+                                         datetime.now(UTC))

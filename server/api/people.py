@@ -1,0 +1,82 @@
+"""People for coordinators: search, and a person's rights to a copy of their data and to erasure."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from schemas.fields import Municipality
+
+from ..access.identity import current_principal
+from ..extensions import get_store
+from ..services import privacy
+from .errors import fail
+
+blp = Blueprint("people", __name__, description="People: search, data export and erasure")
+
+
+@blp.before_request
+def coordinators_only() -> None:
+    """People's data is for coordinators (their towns) and admins."""
+    if current_principal().role not in ("admin", "coordinator"):
+        fail(403, "Only coordinators and admins look up people.")
+
+
+class PeopleQueryArgsSchema(Schema):
+    q = fields.String(validate=validate.Length(max=120), metadata={"description": "part of the name, any case"})
+    municipality = Municipality()
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 500))
+
+
+class PersonSummarySchema(Schema):
+    id = fields.String(required=True)
+    display_name = fields.String(required=True)
+    languages = fields.List(fields.String(), required=True)
+    municipality = fields.String(required=True)
+
+
+class PersonExportSchema(Schema):
+    person = fields.Dict(required=True)
+    registrations = fields.List(fields.Dict(), required=True)
+    checkins = fields.List(fields.Dict(), required=True)
+    contact_requests = fields.List(fields.Dict(), required=True)
+    audit = fields.List(fields.Dict(), required=True, metadata={"description": "log entries naming these ids"})
+
+
+class ErasureSchema(Schema):
+    person_id = fields.String(required=True)
+    purged = fields.List(fields.String(), required=True, metadata={"description": "ids erased for good"})
+
+
+@blp.route("")
+class People(MethodView):
+    @blp.arguments(PeopleQueryArgsSchema, location="query")
+    @blp.response(200, PersonSummarySchema(many=True))
+    def get(self, args: dict[str, Any]) -> list[dict[str, Any]]:
+        """Search people by name; contact details are not listed."""
+        return privacy.search_people(get_store(), current_app.config["SETTINGS"].main_db, current_principal(),
+                                     args.get("q"), args.get("municipality"), args["limit"])
+
+
+@blp.route("/<person_id>/export")
+class PersonExport(MethodView):
+    @blp.response(200, PersonExportSchema)
+    def get(self, person_id: str) -> dict[str, Any]:
+        """Export everything stored about a person (GDPR art. 15)."""
+        return privacy.export_person(get_store(), current_app.config["SETTINGS"].main_db, current_principal(),
+                                     person_id)
+
+
+@blp.route("/<person_id>/erase")
+class PersonErasure(MethodView):
+    @blp.response(200, ErasureSchema)
+    def post(self, person_id: str) -> dict[str, Any]:
+        """Erase a person and every document naming them (GDPR art. 17); devices drop them on sync."""
+        purged = privacy.erase_person(get_store(), current_app.config["SETTINGS"].main_db, current_principal(),
+                                      person_id, datetime.now(UTC))
+        return {"person_id": person_id, "purged": purged}

@@ -1,0 +1,145 @@
+"""People's data: finding people, a person's rights to a copy and to erasure (GDPR art. 15, 17),
+and cutting off a lost device that holds such data.
+
+Search and the visibility check read as the principal. Export and erasure then collect what
+refers to the person across the whole database (a coordinator may erase a person of their
+town who also registered for an event elsewhere): registrations and check-ins name the
+person in their ids, contact requests in ``person_id``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sync import errors
+from sync.storage import Database, Store
+from sync.storage.base import AllDocsQuery, ChangesQuery
+
+from ..access.policy import Principal
+from . import accounts, audit, documents
+
+_PEOPLE = AllDocsQuery(startkey="person:", endkey="person:\uffff", include_docs=True)
+_DEVICES = AllDocsQuery(startkey="device:", endkey="device:\uffff", include_docs=True)
+# Document types that name a person, and how: by id suffix or by field.
+_NAMED_IN_ID = ("registration:", "checkin:")
+_NAMED_IN_FIELD = ("contact:",)
+
+
+def search_people(store: Store, db_name: str, principal: Principal, text: str | None = None,
+                  municipality: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    """People the principal sees whose name contains ``text`` (any case), without contact data."""
+    needle = (text or "").casefold()
+    with documents.open_as(store, db_name, principal) as database:
+        rows = database.all_docs(_PEOPLE)["rows"]
+    found = [
+        {"id": doc["_id"], "display_name": doc["display_name"], "languages": doc.get("languages", []),
+         "municipality": doc["municipality"]}
+        for doc in (row["doc"] for row in rows if row.get("doc") and row["doc"].get("type") == "person")
+        if needle in doc["display_name"].casefold()
+        and (municipality is None or doc["municipality"] == municipality)
+    ]
+    found.sort(key=lambda person: (person["display_name"].casefold(), person["id"]))
+    return found[:limit]
+
+
+def export_person(store: Store, db_name: str, principal: Principal, person_id: str) -> dict[str, Any]:
+    """Everything stored about a person: their record, every document naming them, and the
+    audit entries naming those documents.
+
+    :raises CouchError: not_found if the principal does not see the person
+    """
+    person = _visible_person(store, db_name, principal, person_id)
+    database = store.database(db_name)
+    try:
+        related, _ = _referring(database, person_id)
+    finally:
+        database.close()
+    ids = frozenset({person_id, *(doc["_id"] for doc in related)})
+    return {
+        "person": person,
+        "registrations": [doc for doc in related if doc.get("type") == "registration"],
+        "checkins": [doc for doc in related if doc.get("type") == "checkin"],
+        "contact_requests": [doc for doc in related if doc.get("type") == "contact_request"],
+        "audit": list(audit.entries(store, ids)),
+    }
+
+
+def erase_person(store: Store, db_name: str, principal: Principal, person_id: str, now: datetime) -> list[str]:
+    """Purge a person's record and every document naming them: all revisions, attachments and
+    index entries. Devices learn of it through the removals feed and drop their copies.
+
+    :returns: the purged ids
+    :raises CouchError: not_found if the principal does not see the person
+    """
+    person = _visible_person(store, db_name, principal, person_id)
+    if isinstance(person.get("account_id"), str):  # a resident's login goes with their data
+        accounts.erase_account(store, person["account_id"])
+    database = store.database(db_name)
+    try:
+        related, deleted = _referring(database, person_id)
+        ids = [person_id, *(doc["_id"] for doc in related), *deleted]
+        purged = database.purge(ids)
+    finally:
+        database.close()
+    audit.record(store, principal.user_id, "api",
+                 [(doc_id, rev) for doc_id, revs in purged.items() for rev in revs], now, action="purge")
+    return sorted(purged)
+
+
+def list_devices(store: Store, db_name: str, principal: Principal) -> list[dict[str, Any]]:
+    """The device records the principal sees (admins: all): each device holds personal data."""
+    with documents.open_as(store, db_name, principal) as database:
+        rows = database.all_docs(_DEVICES)["rows"]
+    return [row["doc"] for row in rows if row.get("doc") and row["doc"].get("type") == "device"]
+
+
+def revoke_device(store: Store, db_name: str, principal: Principal, device_id: str,
+                  now: datetime) -> tuple[int, dict[str, Any] | None]:
+    """Cut off a lost device: end every session it holds and mark its record revoked.
+
+    :returns: how many sessions ended, and the device record (None if there is none)
+    :raises CouchError: forbidden if the principal may not write the record
+    """
+    ended = accounts.revoke_device(store, device_id)
+    if not device_id.startswith("device:"):
+        return ended, None
+    with documents.open_as(store, db_name, principal) as database:
+        try:
+            device = database.get(device_id)
+        except errors.CouchError as error:
+            if error.status != 404:
+                raise
+            return ended, None
+    if device.get("revoked"):
+        return ended, device
+    device = documents.save(store, db_name, principal, {**device, "revoked": True, "updated_at": now.isoformat()})
+    audit.record(store, principal.user_id, "api", [(device["_id"], device["_rev"])], now)
+    return ended, device
+
+
+def _visible_person(store: Store, db_name: str, principal: Principal, person_id: str) -> dict[str, Any]:
+    if not person_id.startswith("person:"):
+        raise errors.not_found()
+    with documents.open_as(store, db_name, principal) as database:
+        person = database.get(person_id)
+    if person.get("type") != "person":
+        raise errors.not_found()
+    return person
+
+
+def _referring(database: Database, person_id: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """Live documents of the whole database that name ``person_id``, and the ids of deleted
+    ones whose ids name them (a tombstone may still carry a body)."""
+    suffix = ":" + person_id
+    named = [change for change in database.changes(ChangesQuery()).results
+             if change.id.startswith(_NAMED_IN_ID) and change.id.endswith(suffix)]
+    live = [change.id for change in named if not change.deleted]
+    found = []
+    if live:
+        rows = database.all_docs(AllDocsQuery(keys=tuple(live), include_docs=True))["rows"]
+        found = [row["doc"] for row in rows if row.get("doc") and row["doc"].get("person_id") == person_id]
+    for prefix in _NAMED_IN_FIELD:
+        rows = database.all_docs(AllDocsQuery(startkey=prefix, endkey=prefix + "\uffff", include_docs=True))["rows"]
+        found += [row["doc"] for row in rows if row.get("doc") and row["doc"].get("person_id") == person_id]
+    return found, [change.id for change in named if change.deleted]

@@ -1,0 +1,58 @@
+"""The audit log and device revocation over the live server's REST API."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from tests.conftest import LiveServer
+from tests.server.api import NOW, Team, doc, seed, tag, team
+
+
+@pytest.fixture(scope="module")
+def people(server: LiveServer) -> Team:
+    return team(server)
+
+
+def test_audit_lists_rest_writes_newest_first_without_contents(people: Team) -> None:
+    created = people.coordinator.post("/events", json={
+        "title": {"de": "Runder Tisch der Religionen"}, "kind": "information", "municipality": "Baunatal",
+        "place": "Rathaus", "start": NOW, "end": NOW, "organization_id": "org:integrationsbuero"}).json()
+    edited = people.coordinator.patch(f"/events/{created['id']}", json={"place": "Stadtbibliothek"}).json()
+
+    log = people.coordinator.get("/audit", params={"doc_id": created["id"]})
+    assert log.status_code == 200, log.text
+    entries = log.json()
+    assert [entry["changes"] for entry in entries] == [[[created["id"], edited["rev"]]],
+                                                       [[created["id"], created["rev"]]]]
+    assert all(entry["by"] == people.coordinator.user_id and entry["via"] == "api" for entry in entries)
+    assert entries[0]["at"] >= entries[1]["at"]
+    assert "Stadtbibliothek" not in log.text and "Religionen" not in log.text, "ids only, never contents"
+
+    newest = people.admin.get("/audit", params={"limit": 5}).json()
+    assert len(newest) <= 5 and [e["at"] for e in newest] == sorted((e["at"] for e in newest), reverse=True)
+    assert people.volunteer.get("/audit").status_code == 403
+    assert people.coordinator.get("/audit", params={"limit": 0}).status_code == 422
+
+
+def test_revoking_a_device_ends_its_sessions(server: LiveServer, people: Team) -> None:
+    device_id = f"device:{tag()}"
+    seed(server, doc("device", device_id, name="Tablet Bürgerhaus Söhrewald", user_id=people.volunteer.user_id,
+                     registered_at=NOW))
+    login = requests.post(server.url + "/api/auth/token", json={
+        "email": people.volunteer.email, "password": people.volunteer.password, "device_id": device_id}, timeout=30)
+    assert login.status_code == 201, login.text
+    bearer = {"Authorization": f"Bearer {login.json()['token']}"}
+    assert requests.get(server.url + "/api/events", headers=bearer, timeout=10).status_code == 200
+
+    listed = people.admin.get("/devices")
+    assert listed.status_code == 200 and device_id in {d["id"] for d in listed.json()}
+    assert people.coordinator.get("/devices").status_code == 403
+    assert people.coordinator.post(f"/devices/{device_id}/revoke").status_code == 403
+
+    revoked = people.admin.post(f"/devices/{device_id}/revoke")
+    assert revoked.status_code == 200, revoked.text
+    assert revoked.json()["sessions_ended"] == 1 and revoked.json()["device"]["revoked"] is True
+    assert requests.get(server.url + "/api/events", headers=bearer, timeout=10).status_code == 401
+    assert people.admin.post(f"/devices/device:{tag()}/revoke").status_code == 404
+    assert people.admin.get("/audit", params={"doc_id": device_id}).json()[0]["changes"][0][0] == device_id
