@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, current_app, g
+import swagger_ui_bundle
+from flask import Flask, Response, current_app, g, send_from_directory
 from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -136,12 +137,23 @@ def init_compress(app: Flask, settings: Settings) -> None:
 
 
 def init_api(app: Flask) -> Api:
-    """The REST API under ``/api``; its OpenAPI 3 description is at ``/api/openapi.json``."""
+    """The REST API under ``/api``: OpenAPI 3 at ``/api/openapi.json``, interactive docs at
+    ``/api/docs`` with Swagger UI's files served from the installed package, not a CDN."""
     app.config.update(
         API_TITLE="Miteinander",
         API_VERSION="1",
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/api",
         OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="/api/docs/assets/",
     )
-    return Api(app)
+    api = Api(app, spec_kwargs={"security": [{"bearer": []}, {"basic": []}]})
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    api.spec.components.security_scheme("basic", {"type": "http", "scheme": "basic"})
+
+    @app.get("/api/docs/assets/<path:filename>")
+    def swagger_ui_assets(filename: str) -> Response:
+        return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename, max_age=86_400)
+
+    return api

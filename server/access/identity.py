@@ -27,6 +27,8 @@ PUBLIC_ENDPOINTS: dict[str, frozenset[str]] = {
     "auth.Token": frozenset({"POST"}),  # logging in; logging out (DELETE) needs the session
     "auth.Registration": frozenset({"POST"}),
     "api-docs.openapi_json": frozenset({"GET", "HEAD"}),
+    "api-docs.openapi_swagger_ui": frozenset({"GET", "HEAD"}),
+    "swagger_ui_assets": frozenset({"GET", "HEAD"}),
     "status.Status": frozenset({"GET", "HEAD"}),
 }
 
