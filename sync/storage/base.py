@@ -217,21 +217,31 @@ class Database(ABC):
         """
         if not isinstance(requests, list):
             raise errors.bad_request("docs must be an array")
-        results = []
+        checked: list[tuple[str, str | None] | errors.CouchError] = []
         for item in requests:
             doc_id = item.get("id") if isinstance(item, dict) else None
             rev = item.get("rev") if isinstance(item, dict) else None
             try:
-                if not isinstance(item, dict) or not isinstance(doc_id, str):
+                if not isinstance(doc_id, str):
                     raise errors.bad_request("each request must be an object with a string id")
-                if rev is None:
-                    docs = [{"ok": self.get(doc_id, None, options)}]
-                else:
-                    docs = self.open_revs(doc_id, [rev], options)
+                check_doc_id(doc_id)
+                if rev is not None:
+                    _check_rev(rev)
+                checked.append((doc_id, rev))
             except errors.CouchError as error:
-                failure = {"id": doc_id, "rev": rev or "undefined", "error": error.error, "reason": error.reason}
-                docs = [{"error": failure}]
-            results.append({"id": doc_id, "docs": [_bulk_get_entry(doc_id, entry) for entry in docs]})
+                checked.append(error)
+        valid = [item for item in checked if not isinstance(item, errors.CouchError)]
+        found = iter(self._bulk_get(valid, options) if valid else [])
+        results = []
+        for item, raw in zip(checked, requests, strict=True):
+            doc_id = raw.get("id") if isinstance(raw, dict) else None
+            rev = raw.get("rev") if isinstance(raw, dict) else None
+            outcome = item if isinstance(item, errors.CouchError) else next(found)
+            if isinstance(outcome, errors.CouchError):
+                failure = {"id": doc_id, "rev": rev or "undefined", "error": outcome.error, "reason": outcome.reason}
+                results.append({"id": doc_id, "docs": [{"error": failure}]})
+            else:
+                results.append({"id": doc_id, "docs": [_bulk_get_entry(doc_id, entry) for entry in outcome]})
         return results
 
     def changes(self, query: ChangesQuery) -> ChangesPage:
@@ -339,6 +349,11 @@ class Database(ABC):
 
     @abstractmethod
     def _open_revs(self, doc_id: str, revs: list[str] | None, options: ReadOptions) -> list[dict[str, Any]]: ...
+
+    @abstractmethod
+    def _bulk_get(self, requests: list[tuple[str, str | None]],
+                  options: ReadOptions) -> list[list[dict[str, Any]] | errors.CouchError]:
+        """Per request: ``[{"ok": doc} | {"missing": rev}]``, or the error of a winner read."""
 
     @abstractmethod
     def _changes(self, query: ChangesQuery) -> ChangesPage: ...

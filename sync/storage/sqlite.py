@@ -9,8 +9,8 @@ attachments are stored once per digest and dropped when no revision refers to th
 Tables:
 
 * ``docs``: one row per document: newest ``seq``, winning rev, its deleted flag, the
-  revision tree (:mod:`sync.revtree` JSON). ``seq`` is indexed; the changes feed is a
-  range scan over it.
+  revision tree (:mod:`sync.revtree` JSON) and its access (channels and grants, JSON).
+  ``seq`` is indexed; the changes feed is a range scan over it.
 * ``revs``: bodies and attachment stubs of leaf revisions.
 * ``blobs``/``blob_refs``: attachment bytes by digest and which revisions use them.
 * ``local_docs``: ``_local`` documents (replication checkpoints), never replicated.
@@ -60,7 +60,8 @@ CREATE TABLE docs (
     seq INTEGER NOT NULL,
     winner TEXT NOT NULL,
     deleted INTEGER NOT NULL,
-    tree BLOB NOT NULL
+    tree BLOB NOT NULL,
+    access BLOB NOT NULL
 ) STRICT, WITHOUT ROWID;
 CREATE UNIQUE INDEX docs_by_seq ON docs (seq);
 CREATE TABLE revs (
@@ -91,6 +92,7 @@ class _DocState:
     seq: int
     tree: RevTree
     winner: str
+    access: Access = field(default_factory=Access)
 
 
 @dataclass(slots=True)
@@ -98,11 +100,19 @@ class _Batch:
     """Rows one ``_bulk_docs`` transaction writes, collected before touching the file."""
 
     docs: dict[str, tuple[str, int, bytes]] = field(default_factory=dict)
+    access_before: dict[str, Access] = field(default_factory=dict)
     revs: dict[tuple[str, str], tuple[bytes, bytes | None]] = field(default_factory=dict)
     dropped: set[tuple[str, str]] = field(default_factory=set)
     blobs: dict[str, bytes] = field(default_factory=dict)
     refs: set[tuple[str, str, str]] = field(default_factory=set)
     winners: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+
+
+class _ThreadConnections(threading.local):
+    """Each thread's open connections by database name, with the file's inode."""
+
+    def __init__(self) -> None:
+        self.open: dict[str, tuple[sqlite3.Connection, int]] = {}
 
 
 class SqliteStore(Store):
@@ -115,6 +125,7 @@ class SqliteStore(Store):
         self.directory.mkdir(parents=True, exist_ok=True)
         self.notifier = notifier or ChangeNotifier()
         self.rules: AccessRules = rules or NoRules()
+        self._pool = _ThreadConnections()
 
     def server_uuid(self) -> str:
         path = self.directory / "server.uuid"
@@ -158,6 +169,9 @@ class SqliteStore(Store):
 
     def delete_db(self, name: str) -> None:
         path = self._path(check_db_name(name))
+        cached = self._pool.open.pop(name, None)
+        if cached is not None:
+            cached[0].close()
         try:
             path.unlink()
         except FileNotFoundError:
@@ -166,7 +180,28 @@ class SqliteStore(Store):
             Path(str(path) + suffix).unlink(missing_ok=True)
 
     def database(self, name: str, scope: Scope = EVERYTHING, validate: Validator | None = None) -> SqliteDatabase:
-        path = self._path(check_db_name(name))
+        connection = self._connection(check_db_name(name))
+        return SqliteDatabase(name, self.limits, connection, self.notifier, self.rules, scope, validate)
+
+    def _connection(self, name: str) -> sqlite3.Connection:
+        """This thread's connection to ``name``, opened once and kept.
+
+        Opening per request would re-read the schema each time, and closing the last
+        connection makes SQLite checkpoint and delete the WAL, every request. A kept
+        connection is only reused while the file is the same one (same inode): a database
+        deleted and created again, by any process, gets a fresh connection.
+        """
+        path = self._path(name)
+        try:
+            inode = path.stat().st_ino
+        except FileNotFoundError:
+            raise errors.not_found("Database does not exist.") from None
+        pool = self._pool.open
+        cached = pool.get(name)
+        if cached is not None and cached[1] == inode:
+            return cached[0]
+        if cached is not None:
+            cached[0].close()
         try:
             connection = sqlite3.connect(f"file:{path}?mode=rw", uri=True, isolation_level=None,
                                          check_same_thread=False)
@@ -176,10 +211,14 @@ class SqliteStore(Store):
         connection.execute("PRAGMA synchronous = FULL")
         # Erased personal data must not linger in free pages of the file.
         connection.execute("PRAGMA secure_delete = ON")
-        return SqliteDatabase(name, self.limits, connection, self.notifier, self.rules, scope, validate)
+        pool[name] = (connection, inode)
+        return connection
 
     def close(self) -> None:
-        """Nothing to release: connections belong to requests."""
+        """Close this thread's connections (other threads' close when their thread ends)."""
+        for connection, _ in self._pool.open.values():
+            connection.close()
+        self._pool.open.clear()
 
     def wait_for_change(self, name: str, since: int, timeout: float) -> None:
         def current_seq() -> int:
@@ -237,7 +276,9 @@ class SqliteDatabase(Database):
         self._db.execute("COMMIT")
 
     def close(self) -> None:
-        self._db.close()
+        """Hand the connection back to the thread's pool, with no transaction left open."""
+        if self._db.in_transaction:
+            self._db.rollback()
 
     # -- info -----------------------------------------------------------------------------
 
@@ -327,7 +368,9 @@ class SqliteDatabase(Database):
         elif state is None or winner != state.winner:
             current[edit.id] = self._leaf_doc(edit.id, winner, batch)
         batch.winners[edit.id] = current.get(edit.id)
-        states[edit.id] = _DocState(state.seq if state else 0, merged, winner)
+        before = state.access if state else Access()
+        batch.access_before.setdefault(edit.id, before)
+        states[edit.id] = _DocState(state.seq if state else 0, merged, winner, before)
         # A document edited twice in one batch takes the later position in the feed.
         batch.docs.pop(edit.id, None)
         batch.docs[edit.id] = (winner, int(merged[winner].deleted), orjson.dumps(revtree.to_json(merged)))
@@ -403,9 +446,13 @@ class SqliteDatabase(Database):
         """Write the collected rows; each changed document gets the next sequence number."""
         first_seq = self.update_seq() + 1
         doc_rows = []
+        moves = []
         live_delta = deleted_delta = 0
         for offset, (doc_id, (winner, deleted, tree)) in enumerate(batch.docs.items()):
-            doc_rows.append((doc_id, first_seq + offset, winner, deleted, tree))
+            old = batch.access_before[doc_id]
+            new = self._access_of(batch.winners[doc_id], old)
+            doc_rows.append((doc_id, first_seq + offset, winner, deleted, tree, new.to_json()))
+            moves.append((doc_id, first_seq + offset, old, new))
             was_deleted = before.get(doc_id)
             if was_deleted is None:
                 live_delta += not deleted
@@ -417,34 +464,28 @@ class SqliteDatabase(Database):
         # Remove the old rows first: the new sequence of a document may equal another's
         # old one only after that one moved, and the seq index is unique.
         db.executemany("DELETE FROM docs WHERE id = ?", [(row[0],) for row in doc_rows])
-        db.executemany("INSERT INTO docs (id, seq, winner, deleted, tree) VALUES (?, ?, ?, ?, ?)", doc_rows)
+        db.executemany("INSERT INTO docs (id, seq, winner, deleted, tree, access) VALUES (?, ?, ?, ?, ?, ?)",
+                       doc_rows)
         db.executemany("INSERT OR REPLACE INTO revs (doc_id, rev, body, atts) VALUES (?, ?, ?, ?)",
                        [(doc_id, rev, body, atts) for (doc_id, rev), (body, atts) in batch.revs.items()])
         db.executemany("INSERT OR IGNORE INTO blobs (digest, data) VALUES (?, ?)", list(batch.blobs.items()))
         db.executemany("INSERT OR IGNORE INTO blob_refs (digest, doc_id, rev) VALUES (?, ?, ?)", list(batch.refs))
         if batch.dropped:
             self._drop_revs(batch.dropped)
-        self._reindex(batch, {row[0]: row[1] for row in doc_rows})
+        self._index.update(moves)
         db.executemany("UPDATE meta SET value = value + ? WHERE key = ?",
                        [(live_delta, "doc_count"), (deleted_delta, "doc_del_count")])
         db.execute("UPDATE meta SET value = ? WHERE key = 'update_seq'", (first_seq + len(doc_rows) - 1,))
 
-    def _reindex(self, batch: _Batch, seqs: dict[str, int]) -> None:
-        """Put changed documents in the channels their winner belongs to now.
+    def _access_of(self, winner: dict[str, Any] | None, before: Access) -> Access:
+        """The channels and grants of a document whose winner is now ``winner``.
 
         A deleted document keeps the channels it had, so its deletion reaches the same
         readers (Sync Gateway's tombstones do the same); it grants nothing any more.
         """
-        old = self._index.load(list(seqs))
-        moves = []
-        for doc_id, seq in seqs.items():
-            winner = batch.winners[doc_id]
-            if winner is None:
-                new = Access(old[doc_id].channels, {})
-            else:
-                new = Access(self._rules.channels_of(winner), self._rules.grants_of(winner))
-            moves.append((doc_id, seq, old[doc_id], new))
-        self._index.update(moves)
+        if winner is None:
+            return Access(before.channels, {})
+        return Access(self._rules.channels_of(winner), self._rules.grants_of(winner))
 
     def _drop_revs(self, dropped: Iterable[tuple[str, str]]) -> None:
         """Forget bodies of revisions that stopped being leaves, and attachments nobody uses."""
@@ -462,9 +503,9 @@ class SqliteDatabase(Database):
         states = {}
         for chunk in _chunks(list(doc_ids)):
             marks = ",".join("?" * len(chunk))
-            for doc_id, seq, winner, tree in self._db.execute(
-                    f"SELECT id, seq, winner, tree FROM docs WHERE id IN ({marks})", chunk):  # noqa: S608
-                states[doc_id] = _DocState(seq, revtree.from_json(orjson.loads(tree)), winner)
+            for doc_id, seq, winner, tree, access in self._db.execute(
+                    f"SELECT id, seq, winner, tree, access FROM docs WHERE id IN ({marks})", chunk):  # noqa: S608
+                states[doc_id] = _DocState(seq, revtree.from_json(orjson.loads(tree)), winner, Access.from_json(access))
         return states
 
     # -- reads ----------------------------------------------------------------------------
@@ -475,8 +516,8 @@ class SqliteDatabase(Database):
         states = self._load_states(doc_ids)
         if self.scope.everything or not states:
             return states
-        visible = self._index.visible(states, self._index.effective(self.scope))
-        return {doc_id: state for doc_id, state in states.items() if doc_id in visible}
+        channels = self._index.effective(self.scope)
+        return {doc_id: state for doc_id, state in states.items() if not state.access.channels.isdisjoint(channels)}
 
     def _revs_diff(self, request: dict[str, list[str]]) -> dict[str, dict[str, list[str]]]:
         with self.atomic():
@@ -530,6 +571,37 @@ class SqliteDatabase(Database):
                 else:
                     result.append({"ok": self._render(doc_id, rev, state, body, options)})
             return result
+
+    def _bulk_get(self, requests: list[tuple[str, str | None]],
+                  options: ReadOptions) -> list[list[dict[str, Any]] | errors.CouchError]:
+        """All requests in one read transaction and a handful of batched queries."""
+        with self.atomic():
+            states = self._load_visible({doc_id for doc_id, _ in requests})
+            planned: list[list[str] | errors.CouchError] = []
+            for doc_id, rev in requests:
+                state = states.get(doc_id)
+                if rev is None:
+                    if state is None or state.tree[state.winner].deleted:
+                        planned.append(errors.not_found("missing" if state is None else "deleted"))
+                    else:
+                        planned.append([state.winner])
+                elif state is not None and options.latest and rev in state.tree:
+                    planned.append(revtree.latest(state.tree, rev))
+                else:
+                    planned.append([rev])
+            bodies = self._bodies([(doc_id, rev) for (doc_id, _), revs in zip(requests, planned, strict=True)
+                                   if not isinstance(revs, errors.CouchError) for rev in revs])
+            results: list[list[dict[str, Any]] | errors.CouchError] = []
+            for (doc_id, _), revs in zip(requests, planned, strict=True):
+                if isinstance(revs, errors.CouchError):
+                    results.append(revs)
+                    continue
+                state = states.get(doc_id)
+                results.append([
+                    {"ok": self._render(doc_id, rev, state, bodies[(doc_id, rev)], options)}
+                    if state is not None and rev in state.tree and (doc_id, rev) in bodies else {"missing": rev}
+                    for rev in revs])
+            return results
 
     def _changes(self, query: ChangesQuery) -> ChangesPage:
         order = "DESC" if query.descending else "ASC"
@@ -774,7 +846,7 @@ class SqliteDatabase(Database):
             deleted = sum(state.tree[state.winner].deleted for state in states.values())
             self._db.executemany("UPDATE meta SET value = value - ? WHERE key = ?",
                                  [(len(states) - deleted, "doc_count"), (deleted, "doc_del_count")])
-            self._index.forget(list(states), seq)
+            self._index.forget([(doc_id, state.access) for doc_id, state in states.items()], seq)
             self._db.execute("UPDATE meta SET value = ? WHERE key = 'update_seq'", (seq,))
         # Old page images in the WAL still hold the erased bytes until a checkpoint rewrites
         # the file (secure_delete zeroes the freed space) and truncates the log.

@@ -1,8 +1,10 @@
 """The access index of the SQLite store: channels, grants, and what left whose scope.
 
 Kept in the same transaction as the documents, so a reader's filtered feed never disagrees
-with the data. Every query here is driven by a reader's channels through an index, so its
-cost grows with that reader's documents, not with the database.
+with the data. A document's own access (its channels and grants) lives in its ``docs`` row,
+so writes and visibility checks need no lookup here. Every query here is driven by a
+reader's channels through an index, so its cost grows with that reader's documents, not
+with the database.
 
 * ``doc_channels(channel, doc_id, seq)``: which documents each channel holds, with the
   document's newest sequence; the per-user changes feed is a range scan per channel.
@@ -18,19 +20,19 @@ import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+import orjson
+
 from ..access import Scope
 
 SCHEMA = """
 CREATE TABLE doc_channels (channel TEXT NOT NULL, doc_id TEXT NOT NULL, seq INTEGER NOT NULL,
     PRIMARY KEY (channel, doc_id)) STRICT, WITHOUT ROWID;
 CREATE INDEX doc_channels_by_seq ON doc_channels (channel, seq);
-CREATE INDEX doc_channels_by_doc ON doc_channels (doc_id);
 CREATE TABLE channel_removals (channel TEXT NOT NULL, doc_id TEXT NOT NULL, seq INTEGER NOT NULL,
     PRIMARY KEY (channel, doc_id)) STRICT, WITHOUT ROWID;
 CREATE INDEX channel_removals_by_seq ON channel_removals (channel, seq);
 CREATE TABLE grants (user_id TEXT NOT NULL, channel TEXT NOT NULL, doc_id TEXT NOT NULL, seq INTEGER NOT NULL,
     PRIMARY KEY (user_id, channel, doc_id)) STRICT, WITHOUT ROWID;
-CREATE INDEX grants_by_doc ON grants (doc_id);
 CREATE TABLE grant_removals (user_id TEXT NOT NULL, channel TEXT NOT NULL, doc_id TEXT NOT NULL,
     seq INTEGER NOT NULL, PRIMARY KEY (user_id, channel, doc_id)) STRICT, WITHOUT ROWID;
 CREATE INDEX grant_removals_by_user ON grant_removals (user_id, seq);
@@ -48,30 +50,20 @@ class Access:
     channels: frozenset[str] = frozenset()
     grants: Grants = field(default_factory=dict)
 
+    def to_json(self) -> bytes:
+        return orjson.dumps({"c": sorted(self.channels), "g": {u: sorted(c) for u, c in self.grants.items()}})
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Access:
+        parsed = orjson.loads(data)
+        return cls(frozenset(parsed["c"]), {user: frozenset(c) for user, c in parsed["g"].items()})
+
 
 class ChannelIndex:
     """Reads and writes the access tables on one connection (inside the caller's transaction)."""
 
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._db = connection
-
-    def load(self, doc_ids: list[str]) -> dict[str, Access]:
-        """The indexed access of each document (absent ones have none)."""
-        found: dict[str, Access] = {doc_id: Access() for doc_id in doc_ids}
-        channels: dict[str, set[str]] = {}
-        grants: dict[str, dict[str, set[str]]] = {}
-        for chunk in _chunks(doc_ids):
-            marks = ",".join("?" * len(chunk))
-            for channel, doc_id in self._db.execute(
-                    f"SELECT channel, doc_id FROM doc_channels WHERE doc_id IN ({marks})", chunk):  # noqa: S608
-                channels.setdefault(doc_id, set()).add(channel)
-            for user, channel, doc_id in self._db.execute(
-                    f"SELECT user_id, channel, doc_id FROM grants WHERE doc_id IN ({marks})", chunk):  # noqa: S608
-                grants.setdefault(doc_id, {}).setdefault(user, set()).add(channel)
-        for doc_id in doc_ids:
-            found[doc_id] = Access(frozenset(channels.get(doc_id, ())),
-                                   {user: frozenset(c) for user, c in grants.get(doc_id, {}).items()})
-        return found
 
     def update(self, moves: list[tuple[str, int, Access, Access]]) -> None:
         """Move documents to their new channels and grants: ``(doc_id, seq, old, new)`` each."""
@@ -109,13 +101,12 @@ class ChannelIndex:
 
     def visible(self, doc_ids: Iterable[str], channels: Mapping[str, int]) -> set[str]:
         """Which of ``doc_ids`` lie in at least one of ``channels``."""
-        ids = list(doc_ids)
         seen: set[str] = set()
-        for chunk in _chunks(ids):
+        for chunk in _chunks(list(doc_ids)):
             marks = ",".join("?" * len(chunk))
-            for channel, doc_id in self._db.execute(
-                    f"SELECT channel, doc_id FROM doc_channels WHERE doc_id IN ({marks})", chunk):  # noqa: S608
-                if channel in channels:
+            for doc_id, access in self._db.execute(
+                    f"SELECT id, access FROM docs WHERE id IN ({marks})", chunk):  # noqa: S608
+                if not Access.from_json(access).channels.isdisjoint(channels):
                     seen.add(doc_id)
         return seen
 
@@ -171,11 +162,11 @@ class ChannelIndex:
                     "SELECT doc_id FROM doc_channels WHERE channel = ?", (channel,)))
         return candidates - self.visible(candidates, channels)
 
-    def forget(self, doc_ids: list[str], seq: int) -> None:
+    def forget(self, documents: list[tuple[str, Access]], seq: int) -> None:
         """Drop purged documents from the index, recording that they left their channels."""
-        self.update([(doc_id, seq, old, Access()) for doc_id, old in self.load(doc_ids).items()])
+        self.update([(doc_id, seq, old, Access()) for doc_id, old in documents])
         self._db.executemany("INSERT OR REPLACE INTO purges (doc_id, seq) VALUES (?, ?)",
-                             [(doc_id, seq) for doc_id in doc_ids])
+                             [(doc_id, seq) for doc_id, _ in documents])
 
     def purged_since(self, since: int) -> set[str]:
         """Documents purged after ``since`` (what readers who see everything must drop)."""
