@@ -19,7 +19,7 @@ class Settings:
     revs_limit: int = 1000
     changes_timeout_ms: int = 60_000
     changes_poll_interval: float = 0.25
-    gzip_level: int = 6
+    gzip_level: int = 5
     main_db: str = "miteinander"
     token_ttl_days: int = 30
     demo: bool = True

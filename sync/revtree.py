@@ -156,6 +156,8 @@ def stem(tree: Mapping[str, RevNode], revs_limit: int) -> tuple[RevTree, list[st
     """
     if revs_limit < 1:
         raise ValueError("revs_limit must be at least 1")
+    if len(tree) <= revs_limit:  # no path can be longer than the whole tree
+        return dict(tree), []
     keep: set[str] = set()
     for leaf in leaves(tree):
         rev: str | None = leaf

@@ -352,15 +352,16 @@ class SqliteDatabase(Database):
             return rev
         if self.validate is not None:
             self.validate(_incoming(edit, rev), current.get(edit.id))
-        old_leaves = set(revtree.leaves(tree))
-        new_leaves = set(revtree.leaves(merged))
+        ranked = revtree.leaves(merged)
+        new_leaves = set(ranked)
+        old_leaves = set(revtree.leaves(tree)) if tree else set()
         for gone in (old_leaves - new_leaves) | set(dropped):
             batch.dropped.add((edit.id, gone))
         if rev in new_leaves:
             batch.revs[(edit.id, rev)] = (orjson.dumps(edit.body), orjson.dumps(atts) if atts else None)
             batch.dropped.discard((edit.id, rev))
             batch.refs.update((meta["digest"], edit.id, rev) for meta in atts.values())
-        winner = revtree.winning_rev(merged)
+        winner = ranked[0]
         if merged[winner].deleted:
             current.pop(edit.id, None)
         elif winner == rev:
