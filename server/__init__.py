@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask
 
-from . import api, cli, errors, extensions
+from . import api, cli, errors, extensions, web
 from .access import identity
 from .config import Settings
 from .couch import blp as couch_blp
@@ -30,6 +30,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     rest = extensions.init_api(app)
     api.register_blueprints(rest)
     app.register_blueprint(couch_blp, url_prefix=errors.COUCH_PREFIX)
+    app.register_blueprint(web.blp)  # the web app shell (public; data stays behind /api and /sync)
     errors.init_app(app)
     cli.init_app(app)
     return app

@@ -30,6 +30,11 @@ PUBLIC_ENDPOINTS: dict[str, frozenset[str]] = {
     "api-docs.openapi_swagger_ui": frozenset({"GET", "HEAD"}),
     "swagger_ui_assets": frozenset({"GET", "HEAD"}),
     "status.Status": frozenset({"GET", "HEAD"}),
+    # The web app's shell: HTML, script, styles, icons, translations, manifest, service worker.
+    "web.shell": frozenset({"GET", "HEAD"}),
+    "web.service_worker": frozenset({"GET", "HEAD"}),
+    "web.manifest": frozenset({"GET", "HEAD"}),
+    "web.asset": frozenset({"GET", "HEAD"}),
 }
 
 UNAUTHORIZED_REASON = "Name or password is incorrect."

@@ -12,7 +12,7 @@ from marshmallow import Schema, fields, validate
 from ..access.identity import current_principal
 from ..extensions import get_store
 from ..services import audit
-from .errors import fail
+from .errors import require_role
 
 blp = Blueprint("audit", __name__, description="Audit log of writes and erasures")
 
@@ -20,8 +20,7 @@ blp = Blueprint("audit", __name__, description="Audit log of writes and erasures
 @blp.before_request
 def coordinators_only() -> None:
     """Admins read the whole log; coordinators what concerns their documents."""
-    if current_principal().role not in ("admin", "coordinator"):
-        fail(403, "Only coordinators and admins read the audit log.")
+    require_role(("admin", "coordinator"), "Only coordinators and admins read the audit log.")
 
 
 class AuditQueryArgsSchema(Schema):

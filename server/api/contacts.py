@@ -17,7 +17,7 @@ from schemas.fields import Municipality, Reference
 from ..access.identity import current_principal
 from ..extensions import get_store
 from ..services import contacts
-from .errors import fail
+from .errors import fail, require_role
 
 blp = Blueprint("contact-requests", __name__, description="Contact requests: routing and handling")
 
@@ -25,8 +25,7 @@ blp = Blueprint("contact-requests", __name__, description="Contact requests: rou
 @blp.before_request
 def coordinators_only() -> None:
     """Requests are handled by coordinators and admins."""
-    if current_principal().role not in ("admin", "coordinator"):
-        fail(403, "Only coordinators and admins handle contact requests.")
+    require_role(("admin", "coordinator"), "Only coordinators and admins handle contact requests.")
 
 
 class ContactRequestQueryArgsSchema(Schema):

@@ -13,15 +13,14 @@ from marshmallow import Schema, fields
 from ..access.identity import current_principal
 from ..extensions import get_store
 from ..services import privacy
-from .errors import fail
+from .errors import fail, require_role
 
 blp = Blueprint("devices", __name__, description="Devices: list and revoke")
 
 @blp.before_request
 def admins_only() -> None:
     """Devices are managed by admins."""
-    if not current_principal().is_admin:
-        fail(403, "Only admins manage devices.")
+    require_role(("admin",), "Only admins manage devices.")
 
 
 class DeviceSchema(Schema):

@@ -15,7 +15,7 @@ def fail(status: int, message: str) -> NoReturn:
     raise AssertionError("abort() always raises")
 
 
-def require_role(*roles: str) -> None:
-    """Stop the request with 403 unless the principal has one of ``roles``."""
+def require_role(roles: tuple[str, ...], message: str) -> None:
+    """Stop the request with 403 and ``message`` unless the principal has one of ``roles``."""
     if current_principal().role not in roles:
-        fail(403, f"Only {' and '.join(roles)}s may do this.")
+        fail(403, message)

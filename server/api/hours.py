@@ -16,7 +16,7 @@ from schemas.hours import HOURS_STATUSES
 from ..access.identity import current_principal
 from ..extensions import get_store
 from ..services import hours
-from .errors import fail
+from .errors import require_role
 
 blp = Blueprint("hours", __name__, description="Volunteer hours: review and approval")
 
@@ -24,8 +24,7 @@ blp = Blueprint("hours", __name__, description="Volunteer hours: review and appr
 @blp.before_request
 def coordinators_only() -> None:
     """Hours are reviewed by coordinators and admins; volunteers log theirs on their devices."""
-    if current_principal().role not in ("admin", "coordinator"):
-        fail(403, "Only coordinators and admins review hours.")
+    require_role(("admin", "coordinator"), "Only coordinators and admins review hours.")
 
 
 class HoursQueryArgsSchema(Schema):

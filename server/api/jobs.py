@@ -20,7 +20,7 @@ blp = Blueprint("jobs", __name__, description="Scheduled jobs and the coordinato
 @blp.before_request
 def staff_only() -> None:
     """Jobs concern the people who run and coordinate the programmes."""
-    require_role("admin", "coordinator")
+    require_role(("admin", "coordinator"), "Only coordinators and admins see the jobs.")
 
 
 class LastRunSchema(Schema):

@@ -15,7 +15,7 @@ from schemas.fields import Municipality
 from ..access.identity import current_principal
 from ..extensions import get_store
 from ..services import privacy
-from .errors import fail
+from .errors import require_role
 
 blp = Blueprint("people", __name__, description="People: search, data export and erasure")
 
@@ -23,8 +23,7 @@ blp = Blueprint("people", __name__, description="People: search, data export and
 @blp.before_request
 def coordinators_only() -> None:
     """People's data is for coordinators (their towns) and admins."""
-    if current_principal().role not in ("admin", "coordinator"):
-        fail(403, "Only coordinators and admins look up people.")
+    require_role(("admin", "coordinator"), "Only coordinators and admins look up people.")
 
 
 class PeopleQueryArgsSchema(Schema):

@@ -15,7 +15,7 @@ from schemas.fields import Municipality
 from ..access.identity import current_principal
 from ..extensions import get_store
 from ..services import reports
-from .errors import fail
+from .errors import require_role
 
 blp = Blueprint("reports", __name__, description="Figures per month, town and programme")
 
@@ -26,8 +26,7 @@ CSV_DOC = {"responses": {"200": {"content": {"text/csv": {"schema": {"type": "st
 @blp.before_request
 def coordinators_only() -> None:
     """Reports are for coordinators (their towns) and admins."""
-    if current_principal().role not in ("admin", "coordinator"):
-        fail(403, "Only coordinators and admins read reports.")
+    require_role(("admin", "coordinator"), "Only coordinators and admins read reports.")
 
 
 class ReportQueryArgsSchema(Schema):
