@@ -4,6 +4,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+WEB_STAMP := web/dist/.built
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+WEB_SOURCES := web/build.mjs web/icons.mjs $(shell find web/src -type f 2>/dev/null)
 
 .PHONY: run test bench lint clean
 
@@ -17,15 +21,25 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# The web app (web/src -> web/dist, served by server/web.py); rebuilt only when a source changed.
+$(WEB_STAMP): $(NODE_STAMP) $(WEB_SOURCES)
+	node web/build.mjs
+	touch $@
+
+# The browser tests drive Debian's Chromium; nothing downloads a browser of its own.
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-core
+
 ## Serve the gateway and the app on 127.0.0.1:$${PORT:-8000} from the embedded store under var/.
 ## On the first start the store gets demo data and the demo logins are printed; DEMO=0 leaves it empty.
-run: $(PY_STAMP)
+run: $(PY_STAMP) $(WEB_STAMP)
 	mkdir -p var
 	$(VENV)/bin/flask --app wsgi demo seed
 	$(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
 
 ## Install everything the tests need (Python and Node packages) and run the whole suite.
-test: $(PY_STAMP) $(NODE_STAMP)
+test: $(PY_STAMP) $(NODE_STAMP) $(WEB_STAMP) $(CHROMIUM)
 	$(PY) -m pytest
 
 ## Sync benchmark: our gateway against pouchdb-server and a server-less PouchDB baseline.
@@ -37,4 +51,4 @@ lint: $(PY_STAMP)
 	$(VENV)/bin/mypy
 
 clean:
-	rm -rf $(VENV) node_modules test-output
+	rm -rf $(VENV) node_modules test-output web/dist

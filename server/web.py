@@ -21,6 +21,10 @@ def _send(directory: Path, name: str, mimetype: str | None = None) -> Response:
         return Response("The web app is not built: run `make run` or `node web/build.mjs`.\n", status=503,
                         mimetype="text/plain")
     response = send_from_directory(directory, name, mimetype=mimetype, max_age=0)
+    # Read the (small) file into the response, so Flask-Compress gzips it: it leaves streamed
+    # responses alone. The bundle shrinks to a third, which counts on a rural mobile link.
+    response.direct_passthrough = False
+    response.get_data()
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

@@ -80,8 +80,11 @@ def write_refusal(principal: Principal, new: Doc, old: Doc | None, channels: fro
     rule = _RULES.get(principal.role)
     if rule is None:
         return "unknown role"
-    for version in (v for v in (new if not deleting else None, old) if v is not None):
-        reason = rule(principal, version, channels, deleting)
+    versions = [(old, False)] if deleting else [(new, True), (old, False)]
+    for version, incoming in versions:
+        if version is None:
+            continue
+        reason = rule(principal, version, channels, deleting, incoming)
         if reason is not None:
             return reason
     if old is None and deleting:
@@ -89,7 +92,8 @@ def write_refusal(principal: Principal, new: Doc, old: Doc | None, channels: fro
     return None
 
 
-def _coordinator(principal: Principal, doc: Doc, channels: frozenset[str], deleting: bool) -> str | None:
+def _coordinator(principal: Principal, doc: Doc, channels: frozenset[str], deleting: bool,
+                 incoming: bool) -> str | None:
     doc_type = doc.get("type")
     if doc_type == "device" or doc_type not in OWNER_FIELDS and doc_type not in ("event", "organization"):
         return f"coordinators may not write {doc_type} documents"
@@ -102,12 +106,15 @@ def _coordinator(principal: Principal, doc: Doc, channels: frozenset[str], delet
     return None
 
 
-def _volunteer(principal: Principal, doc: Doc, channels: frozenset[str], deleting: bool) -> str | None:
+def _volunteer(principal: Principal, doc: Doc, channels: frozenset[str], deleting: bool,
+               incoming: bool) -> str | None:
     doc_type = doc.get("type")
     if doc_type in ("checkin", "registration"):
         if doc.get("event_id") not in channels:
             return "you are not assigned to this event"
-        if doc_type == "checkin" and not deleting and doc.get("by") != principal.user_id:
+        # Only the new version must name its writer: two volunteers checking the same person
+        # in at one event make two versions of one document, which the merge rule joins.
+        if doc_type == "checkin" and incoming and not deleting and doc.get("by") != principal.user_id:
             return "a check-in records its own volunteer in 'by'"
         return None
     if doc_type == "hours":
@@ -119,7 +126,8 @@ def _volunteer(principal: Principal, doc: Doc, channels: frozenset[str], deletin
     return f"volunteers may not write {doc_type} documents"
 
 
-def _resident(principal: Principal, doc: Doc, channels: frozenset[str], deleting: bool) -> str | None:
+def _resident(principal: Principal, doc: Doc, channels: frozenset[str], deleting: bool,
+              incoming: bool) -> str | None:
     doc_type = doc.get("type")
     if doc_type == "person":
         return None if doc.get("account_id") == principal.user_id else "residents write only their own record"

@@ -1,0 +1,298 @@
+"""The web app in a real headless Chromium against the live server.
+
+pytest prepares accounts and documents over HTTP as the admin, runs ``browser.mjs`` once
+(playwright-core driving Debian's /usr/bin/chromium; one JSON report), and then asserts on
+the report and, over HTTP, on what arrived on the server. Screenshots of each role's main
+screen in German and Arabic go to ``test-output/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+import requests
+
+from tests.conftest import ADMIN, NODE_MODULES, ROOT, LiveServer, User
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCRIPT = Path(__file__).with_name("browser.mjs")
+SCREENSHOTS = ROOT / "test-output" / "screenshots"
+DB = "miteinander"
+TOWN = "Vellmar"
+
+NAMES = (
+    "Amal Haddad", "Jonas Becker", "Olena Kovalenko", "Reza Ahmadi", "Fatma Yılmaz", "Sabine Krüger",
+    "Mohammed Al-Sayed", "Hanna Schäfer", "Tesfay Gebremedhin", "Zahra Rahimi", "Lukas Wagner",
+    "Nadia Haidari", "Emre Demir", "Iryna Shevchenko", "Leonie Hartmann", "Bilal Nasser", "Dilan Murad",
+    "Sergej Petrow", "Ayşe Öztürk", "Farid Noori", "Mariam Sultani", "Paul Zimmermann", "Yusuf Karimi",
+    "Anastasia Morozova", "Gül Arslan",
+)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def admin_write(server: LiveServer, docs: list[dict[str, Any]]) -> None:
+    response = requests.post(f"{server.url}/sync/{DB}/_bulk_docs", json={"docs": docs}, auth=ADMIN, timeout=30)
+    assert response.status_code == 201, response.text
+    failed = [result for result in response.json() if "error" in result]
+    assert not failed, failed
+
+
+def base(doc_id: str, doc_type: str, now: datetime) -> dict[str, Any]:
+    return {"_id": doc_id, "type": doc_type, "schema_version": 1, "created_at": iso(now)}
+
+
+def make_event(key: str, title: str, volunteers: list[str], org: str, now: datetime, *, days: int = 0
+               ) -> dict[str, Any]:
+    start = now + timedelta(days=days, minutes=-30)
+    return {**base(f"event:{key}", "event", now), "title": {"de": title, "ar": f"{title} (ar)"},
+            "kind": "encounter", "municipality": TOWN, "place": "Bürgerhaus Vellmar, Saal 2",
+            "start": iso(start), "end": iso(start + timedelta(hours=4)), "organization_id": org,
+            "assigned_volunteers": volunteers}
+
+
+def registrations(event: dict[str, Any], names: tuple[str, ...], now: datetime) -> list[dict[str, Any]]:
+    docs = []
+    for name in names:
+        person = f"person:{uuid.uuid4().hex}"
+        docs.append({**base(f"registration:{event['_id']}:{person}", "registration", now), "event_id": event["_id"],
+                     "person_id": person, "display_name": name, "municipality": TOWN,
+                     "organization_id": event["organization_id"], "registered_at": iso(now), "status": "registered"})
+    return docs
+
+
+def credentials(user: User) -> dict[str, str]:
+    return {"email": user.email, "password": user.password, "user_id": user.user_id}
+
+
+@pytest.fixture(scope="module")
+def web_app() -> None:
+    """The built app (``make test`` builds it too; building here keeps a direct pytest run honest)."""
+    if not (NODE_MODULES / "esbuild").exists() or not (NODE_MODULES / "playwright-core").exists():
+        raise RuntimeError("esbuild or playwright-core is not installed: run `make test`, which runs npm ci")
+    completed = subprocess.run(["node", str(ROOT / "web" / "build.mjs")], cwd=ROOT, capture_output=True,  # noqa: S603,S607
+                               text=True, timeout=120, check=False)
+    assert completed.returncode == 0, completed.stderr
+
+
+@pytest.fixture(scope="module")
+def run(server: LiveServer, web_app: None, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Prepare the county, run every browser scenario once, and return the setup and the report."""
+    if not CHROMIUM.exists():
+        raise RuntimeError(f"{CHROMIUM} is missing: `apt-get install -y chromium` (see .ci/run)")
+    now = datetime.now(UTC)
+    tag = uuid.uuid4().hex[:8]
+    org = f"org:e2e-{tag}"
+    admin_write(server, [{**base(org, "organization", now), "name": "Integrationsbüro Vellmar (Test)",
+                          "kind": "office", "municipality": TOWN}])
+
+    volunteer = server.create_user("volunteer")
+    event = make_event(f"{tag}-sprachcafe", "Sprachcafé Vellmar", [volunteer.user_id], org, now)
+    event_regs = registrations(event, NAMES, now)
+
+    tablet_users = [server.create_user("volunteer"), server.create_user("volunteer")]
+    shared = make_event(f"{tag}-fest", "Begegnungsfest Vellmar", [u.user_id for u in tablet_users], org, now)
+    shared_regs = registrations(shared, ("Ahmad Rahimi", "Claudia Weber", "Samira Aziz"), now)
+
+    upcoming = make_event(f"{tag}-elterncafe", f"Elterncafé {tag}", [], org, now, days=3)
+    coordinator = server.create_user("coordinator", f"municipality:{TOWN}")
+    admin_write(server, [event, *event_regs, shared, *shared_regs, upcoming])
+
+    resident = {"name": "Mina Ahmadi", "email": f"mina-{tag}@test.example", "password": f"pw-{uuid.uuid4().hex}",
+                "municipality": TOWN}
+    args = {
+        "base": server.url,
+        "chromium": str(CHROMIUM),
+        "screenshots": str(SCREENSHOTS),
+        "volunteer": {"volunteer": credentials(volunteer), "event": {
+            "id": event["_id"],
+            "participants": [{"person": r["person_id"], "name": r["display_name"]} for r in event_regs]}},
+        "two_tablets": [
+            # Two volunteers on their own tablets, and one volunteer with two tablets.
+            {"name": "two_volunteers", "tablets": [credentials(u) for u in tablet_users],
+             "event": {"id": shared["_id"]}, "person": shared_regs[0]["person_id"]},
+            {"name": "one_volunteer", "tablets": [credentials(tablet_users[0])] * 2,
+             "event": {"id": shared["_id"]}, "person": shared_regs[1]["person_id"]},
+        ],
+        "resident": {"resident": resident, "event": {"id": upcoming["_id"], "title": upcoming["title"]["de"]},
+                     "token": f"[e2e {tag}]"},
+        "coordinator": credentials(coordinator),
+        "admin": {"email": ADMIN[0], "password": ADMIN[1]},
+    }
+    if SCREENSHOTS.exists():
+        shutil.rmtree(SCREENSHOTS)
+    SCREENSHOTS.mkdir(parents=True)
+    workdir = tmp_path_factory.mktemp("browser")
+    completed = subprocess.run(["node", str(SCRIPT), json.dumps(args)], cwd=workdir,  # noqa: S603,S607
+                               capture_output=True, timeout=240, check=False)
+    lines = completed.stdout.decode().strip().splitlines()
+    report = orjson.loads(lines[-1]) if lines else {}
+    (ROOT / "test-output" / "browser-report.json").write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2))
+    if completed.returncode != 0 or "error" in report:
+        raise AssertionError(f"browser.mjs failed ({completed.returncode}): {report.get('error')}\n"
+                             f"steps: {report.get('steps')}\nstderr: {completed.stderr.decode()[-3000:]}")
+    return {"report": report, "args": args, "volunteer": volunteer, "tablets": tablet_users,
+            "coordinator": coordinator, "event": event, "shared": shared, "upcoming": upcoming}
+
+
+def prefix_docs(server: LiveServer, prefix: str) -> list[dict[str, Any]]:
+    response = requests.get(f"{server.url}/sync/{DB}/_all_docs", auth=ADMIN, timeout=30, params={
+        "startkey": json.dumps(prefix), "endkey": json.dumps(prefix + "\uffff"), "include_docs": "true",
+        "conflicts": "true"})
+    assert response.status_code == 200, response.text
+    return [row["doc"] for row in response.json()["rows"]]
+
+
+def test_the_app_is_installable(run: dict[str, Any], server: LiveServer) -> None:
+    report = run["report"]
+    manifest = report["manifest"]
+    assert manifest["name"].startswith("Miteinander") and manifest["short_name"] == "Miteinander"
+    assert manifest["start_url"] == "/" and manifest["display"] == "standalone" and manifest["theme_color"]
+    sizes = {icon["sizes"] for icon in manifest["icons"] if icon["type"] == "image/png"}
+    assert {"192x192", "512x512"} <= sizes
+    assert all(icon["status"] == 200 and icon["content_type"].startswith(icon["type"]) for icon in manifest["icons"])
+    assert report["sw_controller_after_reload"] is True
+    assert report["sw_scope"] == server.url + "/"
+    # The shell is public, data is not.
+    assert requests.get(server.url + "/", timeout=10).status_code == 200
+    assert requests.get(server.url + "/sw.js", timeout=10).headers["Content-Type"].startswith("text/javascript")
+    assert requests.get(f"{server.url}/sync/{DB}/_all_docs", timeout=10).status_code == 401
+
+
+def test_a_volunteer_checks_in_twenty_people_offline_and_everything_arrives_once(
+        run: dict[str, Any], server: LiveServer) -> None:
+    report, volunteer, event = run["report"], run["volunteer"], run["event"]
+    assert report["offline"]["rows_after_reload"] == 25, "the app and its data came back offline"
+    assert report["offline"]["connection"] == "offline"
+    # 20 check-ins, 1 walk-in, 1 hours entry, and the check-in made and undone
+    assert report["offline"]["pending_before_online"] == 20 + 1 + 1 + 1
+    assert report["search_ms_max"] < 2000
+    assert report["refused_after_sync"] == 0
+
+    docs = prefix_docs(server, f"checkin:{event['_id']}:")
+    checkins = [doc for doc in docs if "person_id" in doc]
+    walk_ins = [doc for doc in docs if "walk_in" in doc]
+    assert len(checkins) == 20 and len(walk_ins) == 1 and len(docs) == 21
+    assert walk_ins[0]["_id"].startswith(f"checkin:{event['_id']}:walkin:")
+    assert walk_ins[0]["walk_in"]["display_name"] == "Walid Younes"
+    assert walk_ins[0]["walk_in"]["consent"]["purpose"] == "registration"
+    report["volunteer_local_checkins"] = [i for i in report["volunteer_local_checkins"] if ":walkin:" not in i]
+    assert sorted(doc["_id"] for doc in checkins) == sorted(report["volunteer_local_checkins"])
+    registered = {f"checkin:{event['_id']}:{p['person']}" for p in run["args"]["volunteer"]["event"]["participants"]}
+    for doc in checkins:
+        assert doc["_id"] in registered
+        assert doc["_rev"].startswith("1-") and "_conflicts" not in doc, "written once, no duplicates"
+        assert doc["by"] == volunteer.user_id and doc["device_id"] == report["volunteer_device_id"]
+        assert doc["municipality"] == TOWN and doc["organization_id"] == event["organization_id"]
+    undone = requests.get(f"{server.url}/sync/{DB}/checkin:{event['_id']}:{report['undone_person']}",
+                          auth=ADMIN, timeout=10)
+    assert undone.status_code == 404, "the undone check-in is deleted on the server as well"
+
+    hours = prefix_docs(server, f"hours:{volunteer.user_id}:")
+    assert len(hours) == 1
+    assert hours[0]["minutes"] == 150 and hours[0]["event_id"] == event["_id"] and hours[0]["municipality"] == TOWN
+    assert hours[0]["_rev"].startswith("2-"), "logged once (pending), then decided once by the coordinator"
+
+
+def test_a_coordinator_approves_hours_and_decides_a_conflict(run: dict[str, Any], server: LiveServer) -> None:
+    report, coordinator = run["report"], run["coordinator"]
+    [hours] = prefix_docs(server, f"hours:{run['volunteer'].user_id}:")
+    assert hours["status"] == "approved" and hours["decided_by"] == coordinator.user_id
+    assert "1" in report["hours_decision"]
+    case = run["args"]["two_tablets"][1]
+    decided = requests.get(f"{server.url}/sync/{DB}/checkin:{case['event']['id']}:{case['person']}",
+                           params={"conflicts": "true"}, auth=ADMIN, timeout=10).json()
+    assert "_conflicts" not in decided, "the coordinator's decision removed the other version"
+
+
+@pytest.mark.parametrize("pair", ["two_volunteers", "one_volunteer"])
+def test_two_tablets_checking_in_the_same_person_converge_on_one_document(
+        run: dict[str, Any], server: LiveServer, pair: str) -> None:
+    report, shared = run["report"]["two_tablets"][pair], run["shared"]
+    person = next(case["person"] for case in run["args"]["two_tablets"] if case["name"] == pair)
+    doc_id = f"checkin:{shared['_id']}:{person}"
+    assert report["offline_pending"] == [1, 1], "each tablet checked the person in offline"
+    first, second = report["states"]
+    assert first == second, "both tablets end on the same winning revision, conflicts and leaves"
+    assert first["refused"] == 0 and report["present_on_tablets"] == ["true", "true"]
+    assert len(set(report["device_ids"])) == 2
+    assert report["server"]["rev"] == first["rev"] and report["server"]["conflicts"] == first["conflicts"]
+    assert report["server"]["device_id"] in report["device_ids"]
+    if pair == "one_volunteer":
+        # The same account on two tablets: the server keeps both versions until a rule or a person decides.
+        assert len(first["conflicts"]) == 1 and first["live_leaves"] == 2
+    ids = [doc["_id"] for doc in prefix_docs(server, f"checkin:{shared['_id']}:")]
+    assert ids.count(doc_id) == 1, "one check-in document, never two"
+
+
+def test_a_resident_registers_and_asks_for_contact_which_a_coordinator_takes_on(
+        run: dict[str, Any], server: LiveServer) -> None:
+    report, coordinator = run["report"], run["coordinator"]
+    resident = run["args"]["resident"]["resident"]
+    token = run["args"]["resident"]["token"]
+    login = requests.post(server.url + "/api/auth/token", json={"email": resident["email"],
+                                                               "password": resident["password"]}, timeout=10)
+    assert login.status_code == 201 and login.json()["role"] == "resident"
+    people = [doc for doc in prefix_docs(server, "person:") if doc.get("display_name") == resident["name"]]
+    assert len(people) == 1
+    person = people[0]
+    assert person["contact"] == {"phone": "+49 561 123456"}
+    assert sorted(person["languages"]) == ["ar", "de"]
+
+    signup = requests.get(f"{server.url}/sync/{DB}/registration:{run['upcoming']['_id']}:{person['_id']}",
+                          auth=ADMIN, timeout=10)
+    assert signup.status_code == 200 and signup.json()["status"] == "registered"
+
+    assert report["resident_export"] == {"name": resident["name"], "registrations": 1, "contact_requests": 1}
+    erasure = [doc for doc in prefix_docs(server, "contact:")
+               if doc.get("person_id") == person["_id"] and doc.get("message") == "Bitte meine Daten löschen."]
+    assert len(erasure) == 1 and erasure[0]["topic"] == "other" and erasure[0]["status"] == "new"
+    requests_ = [doc for doc in prefix_docs(server, "contact:") if token in doc.get("message", "")]
+    assert len(requests_) == 1
+    request = requests_[0]
+    assert report["coordinator_saw_request"]["id"] == request["_id"]
+    assert report["coordinator_saw_request"]["status"] == "new"
+    assert "Mina Ahmadi" in report["coordinator_saw_request"]["requester"]
+    assert request["person_id"] == person["_id"] and request["topic"] == "interpreter" and request["language"] == "fa"
+    assert request["status"] == "assigned" and request["assignee"] == coordinator.user_id
+    assert [step["status"] for step in request["history"]] == ["new", "assigned"]
+    assert report["coordinator_assigned_status"] == "assigned"
+    assert report["report_charts"] == 4
+    assert report["csv_head"].lstrip("\ufeff").startswith("month,")
+
+
+def test_a_revoked_tablet_logs_out_and_deletes_its_local_database(run: dict[str, Any], server: LiveServer) -> None:
+    revoked = run["report"]["revoked"]
+    assert revoked["status"] == 200 and revoked["sessions_ended"] >= 1
+    assert revoked["db_before"] is True and revoked["db_after"] is False, "personal data left the device"
+    assert revoked["session_after"] is None and revoked["hash"] == "#/login"
+    assert "gelöscht" in revoked["message"]
+    # The check-in tapped after the revocation never reached the server.
+    assert len(prefix_docs(server, f"checkin:{run['event']['_id']}:")) == 20 + 1
+
+
+def test_arabic_renders_right_to_left_and_screenshots_exist(run: dict[str, Any]) -> None:
+    report = run["report"]
+    for key in ("login_ar", "volunteer_ar", "resident_ar", "coordinator_ar"):
+        assert report[key] == {"dir": "rtl", "lang": "ar"}, key
+    for role in ("volunteer", "resident", "coordinator"):
+        for language in ("de", "ar"):
+            shot = SCREENSHOTS / f"{role}-{language}.png"
+            assert shot.exists() and shot.stat().st_size > 10_000, shot
+
+
+def test_the_run_is_quick_and_clean(run: dict[str, Any]) -> None:
+    report = run["report"]
+    assert report["total_ms"] < 180_000, report["steps"]
+    assert report["sync_after_online_ms"] < 30_000
+    assert report["console_errors"] == []

@@ -1,0 +1,73 @@
+// Who is logged in on this device, and the device's own id.
+//
+// The session (token, user id, role) lives in localStorage so the app opens offline. The
+// device id is random, made once per browser profile, and sent at login so an admin can end
+// every session of a lost tablet at once.
+
+import { json } from './api.js';
+
+const SESSION_KEY = 'miteinander.session';
+const DEVICE_KEY = 'miteinander.device';
+
+export function deviceId() {
+  let id = localStorage.getItem(DEVICE_KEY);
+  if (!id) {
+    id = `device-${crypto.randomUUID()}`;
+    localStorage.setItem(DEVICE_KEY, id);
+  }
+  return id;
+}
+
+export function load() {
+  try {
+    const session = JSON.parse(localStorage.getItem(SESSION_KEY));
+    return session && session.token && session.user_id ? session : null;
+  } catch {
+    return null;
+  }
+}
+
+export function expired(session, now = Date.now()) {
+  return !session || new Date(session.expires_at).getTime() <= now;
+}
+
+function store(answer, extra) {
+  const session = {
+    token: answer.token,
+    user_id: answer.user_id,
+    role: answer.role,
+    expires_at: new Date(Date.now() + answer.expires_in * 1000).toISOString(),
+    ...extra,
+  };
+  localStorage.setItem(SESSION_KEY, JSON.stringify(session));
+  return session;
+}
+
+export async function login(email, password) {
+  const answer = await json('/api/auth/token', {
+    method: 'POST',
+    body: { email, password, device_id: deviceId() },
+  });
+  return store(answer, { email: email.trim().toLowerCase() });
+}
+
+// Self-registration of a resident; needs the network (the account is made on the server).
+export async function register(form) {
+  const answer = await json('/api/auth/register', { method: 'POST', body: form });
+  return store(answer, { email: form.email.trim().toLowerCase(), municipality: form.municipality });
+}
+
+// Ends the token on the server if we can reach it; the local session ends either way.
+export async function logout(session) {
+  clear();
+  if (!session) return;
+  try {
+    await json('/api/auth/token', { method: 'DELETE', token: session.token });
+  } catch {
+    // offline or already revoked: the token expires on its own
+  }
+}
+
+export function clear() {
+  localStorage.removeItem(SESSION_KEY);
+}
