@@ -9,8 +9,12 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from schemas.channels import DomainRules
+from sync.errors import CouchError
+from sync.storage.couchdb import CouchStore
+
 from .access.policy import ROLES
-from .services import accounts, demo
+from .services import accounts, demo, migrate
 
 users = AppGroup("users", help="Manage accounts.")
 
@@ -80,7 +84,34 @@ def seed_demo() -> None:
         click.echo(f"  {login.email:<{width}}  {login.role:<11}  {login.password:<16}  {login.note}")
 
 
+store_cli = AppGroup("store", help="Move the store.")
+
+
+@store_cli.command("migrate-to-couchdb")
+@click.argument("url")
+def migrate_to_couchdb(url: str) -> None:
+    """Copy every database of the embedded store into the CouchDB at URL (credentials in it).
+
+    Stop the gateways first; afterwards start them with COUCHDB_URL=URL. Safe to run again.
+    """
+    source = current_app.extensions["store"]
+    if current_app.config["SETTINGS"].storage != "sqlite":
+        raise click.ClickException("the store is not the embedded one: unset COUCHDB_URL to migrate from it")
+    try:
+        target = CouchStore(url, source.limits, rules=DomainRules())
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    try:
+        migrate.migrate_to_couchdb(source, target, report=click.echo)
+    except (migrate.MigrationError, CouchError) as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        target.close()
+    click.echo("done: start the gateways with COUCHDB_URL set")
+
+
 def init_app(app: Flask) -> None:
     """Register the command groups."""
     app.cli.add_command(users)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(store_cli)

@@ -14,6 +14,8 @@ class Settings:
 
     data_dir: Path = Path("var")
     storage: str = "sqlite"
+    # CouchDB's URL with credentials; set, it makes CouchDB the store. Kept out of repr().
+    couchdb_url: str | None = field(default=None, repr=False)
     max_document_size: int = 8 * 1024 * 1024
     max_request_size: int = 64 * 1024 * 1024
     revs_limit: int = 1000
@@ -24,6 +26,7 @@ class Settings:
     token_ttl_days: int = 30
     demo: bool = True
     login_rate: str = "10/minute"
+    proxy_hops: int = 0
     retention_contact_days: int = 180
     retention_person_days: int = 730
     job_intervals: Mapping[str, int] = field(default_factory=dict)
@@ -41,7 +44,8 @@ class Settings:
 
         return cls(
             data_dir=Path(environ.get("MITEINANDER_DATA_DIR", str(defaults.data_dir))),
-            storage=environ.get("MITEINANDER_STORAGE", defaults.storage),
+            storage="couchdb" if environ.get("COUCHDB_URL") else environ.get("MITEINANDER_STORAGE", defaults.storage),
+            couchdb_url=environ.get("COUCHDB_URL") or None,
             max_document_size=number("MAX_DOCUMENT_SIZE", defaults.max_document_size),
             max_request_size=number("MAX_REQUEST_SIZE", defaults.max_request_size),
             revs_limit=number("REVS_LIMIT", defaults.revs_limit),
@@ -53,6 +57,7 @@ class Settings:
             token_ttl_days=number("TOKEN_TTL_DAYS", defaults.token_ttl_days),
             demo=environ.get("DEMO", "1") != "0",
             login_rate=environ.get("MITEINANDER_LOGIN_RATE", defaults.login_rate),
+            proxy_hops=number("PROXY_HOPS", defaults.proxy_hops),
             retention_contact_days=number("RETENTION_CONTACT_DAYS", defaults.retention_contact_days),
             retention_person_days=number("RETENTION_PERSON_DAYS", defaults.retention_person_days),
             job_intervals=_intervals(environ.get("MITEINANDER_JOB_INTERVALS", "")),

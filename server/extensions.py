@@ -46,8 +46,10 @@ def init_store(app: Flask, settings: Settings) -> None:
     """Open the configured store once per process and close per-request handles."""
     limits = Limits(max_document_size=settings.max_document_size, revs_limit=settings.revs_limit)
     notifier = ChangeNotifier(poll_interval=settings.changes_poll_interval)
-    app.extensions["store"] = store = open_store(settings.storage, limits, directory=settings.data_dir / "sync",
-                                                 notifier=notifier, rules=DomainRules())
+    where: dict[str, object] = ({"url": settings.couchdb_url} if settings.storage == "couchdb"
+                                else {"directory": settings.data_dir / "sync"})
+    app.extensions["store"] = store = open_store(settings.storage, limits, notifier=notifier, rules=DomainRules(),
+                                                 **where)
     ensure_databases(store, settings.main_db)
 
     @app.teardown_appcontext

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Response, current_app, request
 
 from sync import errors
+from sync.storage import Database
 from sync.storage.base import AllDocsQuery, ChangesQuery, ReadOptions
 
 from ..access.identity import current_principal
@@ -24,7 +25,7 @@ def changes(db: str) -> Response:
     """The changes feed: normal, longpoll or continuous, optionally for given doc_ids."""
     database = get_database(db)  # 404 before any streaming starts
     body = json_body(required=False) if request.method == "POST" else None
-    query = _changes_query(database.update_seq, body)
+    query = _changes_query(database, body)
     feed = request.args.get("feed", "normal")
     settings = current_app.config["SETTINGS"]
     timeout_ms = min(integer("timeout", settings.changes_timeout_ms) or 0, settings.changes_timeout_ms)
@@ -41,17 +42,10 @@ def changes(db: str) -> Response:
     return Response(stream, mimetype="application/json", headers=_STREAM_HEADERS)
 
 
-def _changes_query(current_seq: Any, body: Any) -> ChangesQuery:
+def _changes_query(database: Database, body: Any) -> ChangesQuery:
     since_arg = request.args.get("since", "0")
-    if since_arg == "now":
-        since = current_seq()
-    else:
-        # CouchDB 2+ sequences look like "12-g1AAA..."; ours are integers, but accept the
-        # numeric prefix so a replicator that quotes them still resumes.
-        head = since_arg.strip('"').split("-", 1)[0]
-        if not head.isdigit() or len(head) > 18:
-            raise errors.bad_request("Invalid since parameter")
-        since = int(head)
+    # Sequences belong to the store: integers in the embedded one, opaque strings in CouchDB.
+    since = database.update_seq() if since_arg == "now" else database.parse_since(since_arg)
     doc_ids = None
     filter_name = request.args.get("filter")
     if filter_name == "_doc_ids":
@@ -174,8 +168,8 @@ def removed(db: str) -> Response:
     PouchDB ignores Sync Gateway's ``_removed`` markers in the feed, so this is asked for
     separately; ``last_seq`` is where the next call resumes.
     """
-    since = integer("since", 0) or 0
-    return couch_json(get_database(db).removed(since))
+    database = get_database(db)
+    return couch_json(database.removed(database.parse_since(request.args.get("since", "0"))))
 
 
 @blp.post("/<db>/_purge")

@@ -6,9 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 from .base import Database, Limits, Store
+from .couchdb import CouchStore
 from .sqlite import SqliteStore
 
-BACKENDS: dict[str, Callable[..., Store]] = {"sqlite": SqliteStore}
+BACKENDS: dict[str, Callable[..., Store]] = {"sqlite": SqliteStore, "couchdb": CouchStore}
 
 
 def open_store(backend: str, limits: Limits, **options: Any) -> Store:

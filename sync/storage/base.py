@@ -21,6 +21,13 @@ from ..revs import parse_rev
 
 DB_NAME_RE = re.compile(r"^[a-z][a-z0-9_$()+-]{0,237}$")
 
+# A position in a changes feed, handed to clients as ``seq``/``last_seq`` and given back as
+# ``since``. The embedded store counts with integers; CouchDB 2+ hands out opaque strings
+# ("12-g1AAAA...") that are passed back unchanged and never compared or parsed. Fields and
+# primitive parameters that carry one are typed ``Any``: each backend reads only the
+# sequences it issued, and code written for the integer store keeps type-checking.
+Seq = int | str
+
 
 @dataclass(frozen=True, slots=True)
 class Limits:
@@ -46,7 +53,7 @@ class ReadOptions:
 class ChangesQuery:
     """One page of a changes feed. ``doc_ids`` restricts it to those documents."""
 
-    since: int = 0
+    since: Any = 0  # a Seq
     limit: int | None = None
     descending: bool = False
     all_leaves: bool = False
@@ -60,7 +67,7 @@ class ChangesQuery:
 class Change:
     """A row of a changes feed: the document's newest sequence and its leaf revisions."""
 
-    seq: int
+    seq: Seq
     id: str
     revs: list[str]
     deleted: bool
@@ -81,7 +88,7 @@ class ChangesPage:
     """Rows of a changes feed and the sequence to resume from."""
 
     results: list[Change]
-    last_seq: int
+    last_seq: Any  # a Seq
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,7 +256,7 @@ class Database(ABC):
 
         :raises CouchError: bad_request for a negative ``since`` or ``limit``
         """
-        if query.since < 0 or (query.limit is not None and query.limit < 0):
+        if (isinstance(query.since, int) and query.since < 0) or (query.limit is not None and query.limit < 0):
             raise errors.bad_request("since and limit must not be negative")
         return self._changes(query)
 
@@ -273,7 +280,7 @@ class Database(ABC):
         """Every channel this reader sees now: their account's and what documents grant them."""
         return self._reader_channels()
 
-    def removed(self, since: int) -> dict[str, Any]:
+    def removed(self, since: Seq) -> dict[str, Any]:
         """Documents that left this reader's scope after ``since``, and are not in it now.
 
         PouchDB ignores Sync Gateway's ``_removed`` markers, so a client asks here and purges
@@ -282,7 +289,7 @@ class Database(ABC):
         :returns: ``{"results": [{"id": ...}], "last_seq": N}``; resume from ``last_seq``
         :raises CouchError: bad_request for a negative ``since``
         """
-        if since < 0:
+        if isinstance(since, int) and since < 0:
             raise errors.bad_request("since must not be negative")
         return self._removed(since)
 
@@ -330,8 +337,22 @@ class Database(ABC):
         """CouchDB's database info object (``GET /db``)."""
 
     @abstractmethod
-    def update_seq(self) -> int:
+    def update_seq(self) -> Seq:
         """The newest sequence number; cheap, used to wait for changes."""
+
+    def parse_since(self, raw: str) -> Seq:
+        """A ``since`` query parameter as this backend's sequence (``now`` is the caller's).
+
+        Integers by default; a quoted value or CouchDB's ``N-opaque`` form counts by its
+        numeric prefix, so a replicator that quotes sequences still resumes. A backend with
+        opaque sequences (CouchDB) takes the string as it is.
+
+        :raises CouchError: bad_request for anything else
+        """
+        head = raw.strip('"').split("-", 1)[0]
+        if not head.isdigit() or len(head) > 18:
+            raise errors.bad_request("Invalid since parameter")
+        return int(head)
 
     @abstractmethod
     def close(self) -> None:
@@ -368,7 +389,7 @@ class Database(ABC):
     def _reader_channels(self) -> frozenset[str]: ...
 
     @abstractmethod
-    def _removed(self, since: int) -> dict[str, Any]: ...
+    def _removed(self, since: Any) -> dict[str, Any]: ...
 
     @abstractmethod
     def _purge(self, doc_ids: list[str]) -> dict[str, list[str]]: ...
@@ -413,7 +434,7 @@ class Store(ABC):
         """
 
     @abstractmethod
-    def wait_for_change(self, name: str, since: int, timeout: float) -> None:
+    def wait_for_change(self, name: str, since: Any, timeout: float) -> None:
         """Block until the database has a sequence above ``since`` or ``timeout`` passes."""
 
     @abstractmethod

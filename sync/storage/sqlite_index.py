@@ -150,16 +150,20 @@ class ChannelIndex:
 
     def removed(self, scope: Scope, channels: Mapping[str, int], since: int) -> set[str]:
         """Documents that left the reader's scope after ``since`` and are not visible now."""
-        candidates: set[str] = set()
-        for channel in channels:
-            candidates.update(row[0] for row in self._db.execute(
-                "SELECT doc_id FROM channel_removals WHERE channel = ? AND seq > ?", (channel, since)))
+        lost: set[str] = set()
         if scope.user_id is not None:
             lost = {row[0] for row in self._db.execute(
                 "SELECT channel FROM grant_removals WHERE user_id = ? AND seq > ?", (scope.user_id, since))}
-            for channel in lost - set(channels):
-                candidates.update(row[0] for row in self._db.execute(
-                    "SELECT doc_id FROM doc_channels WHERE channel = ?", (channel,)))
+            lost -= set(channels)
+        candidates: set[str] = set()
+        # Documents that left a channel the reader holds, or held until after ``since``...
+        for channel in set(channels) | lost:
+            candidates.update(row[0] for row in self._db.execute(
+                "SELECT doc_id FROM channel_removals WHERE channel = ? AND seq > ?", (channel, since)))
+        # ... and everything still in a channel the reader lost.
+        for channel in lost:
+            candidates.update(row[0] for row in self._db.execute(
+                "SELECT doc_id FROM doc_channels WHERE channel = ?", (channel,)))
         return candidates - self.visible(candidates, channels)
 
     def forget(self, documents: list[tuple[str, Access]], seq: int) -> None:

@@ -106,6 +106,8 @@ _REGISTRATION = ("put", {"_id": "registration:event:e0:person:0", "type": "regis
 @example(before=[_event([]), _REGISTRATION], after=[_event(["user:v0"])])  # a grant brings older documents
 @example(before=[_event(["user:v0"]), _REGISTRATION], after=[_event([])])  # an ended grant takes them away
 @example(before=[_REGISTRATION], after=[("purge", "registration:event:e0:person:0")])  # erasure reaches devices
+@example(before=[_event(["user:v0"]), _REGISTRATION],  # a grant ended, then what it showed was erased
+         after=[_event([]), ("purge", "registration:event:e0:person:0")])
 def test_a_synced_replica_holds_exactly_the_readers_scope(tmp_path: Path, before: list[Any], after: list[Any]) -> None:
     directory = tmp_path / uuid.uuid4().hex  # hypothesis runs many examples in one tmp_path
     store = open_store("sqlite", Limits(), directory=directory, rules=DomainRules())

@@ -1,0 +1,202 @@
+"""The HTTP client the CouchDB backend talks through: one pooled session, a timeout on every
+request, and CouchDB's answers turned into :mod:`sync.errors`.
+
+Whatever goes wrong on the way to CouchDB (refused connection, reset, timeout, a 5xx, our own
+credentials refused) becomes ``503 service_unavailable`` with a reason that says what
+happened, never a hang and never a 500; the server's error mapping adds ``Retry-After``.
+The session's pool reconnects by itself, so service resumes when CouchDB is back.
+
+The URL may hold credentials (``http://user:pass@host:5984``); they go into a Basic auth
+header and never into a message or log line.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
+
+import orjson
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError, ReadTimeoutError
+from urllib3.util.retry import Retry
+
+from .. import errors
+
+log = logging.getLogger(__name__)
+
+JSON = "application/json"
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """Seconds to wait: for a connection, and for an answer to an ordinary request."""
+
+    connect: float = 3.0
+    read: float = 30.0
+
+
+DEFAULT_TIMEOUTS = Timeouts()
+
+
+class CouchClient:
+    """A thread-safe, pooled HTTP client for one CouchDB server (or cluster behind one URL).
+
+    Connection errors before a request was sent are retried once by urllib3. A request the
+    caller marks ``idempotent`` is also tried again once if the connection broke after
+    sending (a pooled keep-alive connection the server had just closed); writes are not.
+    """
+
+    def __init__(self, url: str, timeouts: Timeouts = DEFAULT_TIMEOUTS, pool_size: int = 64) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("COUCHDB_URL must be an http(s) URL")
+        host = parts.hostname if parts.port is None else f"{parts.hostname}:{parts.port}"
+        self.base = urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", ""))
+        self.timeouts = timeouts
+        self.session = requests.Session()
+        self.session.trust_env = False  # no proxies or .netrc from the environment
+        if parts.username is not None:
+            self.session.auth = (unquote(parts.username), unquote(parts.password or ""))
+        retry = Retry(total=1, connect=1, read=0, status=0, other=0, redirect=0, raise_on_status=False)
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=retry)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.headers.update({"Accept": JSON})
+
+    def url(self, *segments: str) -> str:
+        """The URL of a path below the server, each segment escaped (``_design/x`` stays one)."""
+        return "/".join([self.base, *(quote(segment, safe="/" if segment.startswith(("_design/", "_local/"))
+                                           else "") for segment in segments)])
+
+    def request(
+        self,
+        method: str,
+        *segments: str,
+        params: Mapping[str, Any] | None = None,
+        body: object = None,
+        timeout: float | None = None,
+        idempotent: bool = True,
+        raw: bool = False,
+    ) -> requests.Response:
+        """Send one request and return the response if it is a success (2xx).
+
+        :param params: query parameters; non-string values are sent as JSON
+        :param body: a JSON body
+        :param timeout: the read timeout for this request instead of the default
+        :raises CouchError: CouchDB's own 4xx errors as ours; 503 for everything that means
+            CouchDB cannot answer now
+        """
+        url = self.url(*segments)
+        query = {key: value if isinstance(value, str) else orjson.dumps(value).decode()
+                 for key, value in (params or {}).items()}
+        data = None if body is None else orjson.dumps(body)
+        headers = {"Content-Type": JSON} if data is not None else None
+        read_timeout = self.timeouts.read if timeout is None else timeout
+        attempts = 2 if idempotent else 1
+        for attempt in range(attempts):
+            try:
+                response = self.session.request(method, url, params=query, data=data, headers=headers,
+                                                timeout=(self.timeouts.connect, read_timeout), stream=raw)
+            except (requests.Timeout, requests.ConnectionError) as error:
+                if _timed_out(error):
+                    raise errors.service_unavailable(
+                        f"CouchDB did not answer within {read_timeout:g} s; try again later") from None
+                if attempt + 1 < attempts:
+                    continue
+                raise errors.service_unavailable("CouchDB is unreachable; try again later") from None
+            except requests.RequestException as error:
+                log.warning("CouchDB request failed: %s", type(error).__name__)
+                raise errors.service_unavailable("CouchDB request failed; try again later") from None
+            if response.status_code < 300:
+                return response
+            raise _error_of(response)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def json(self, method: str, *segments: str, **kwargs: Any) -> Any:
+        """:meth:`request`, returning the decoded JSON body.
+
+        :raises CouchError: as :meth:`request`; 503 if the body is not JSON
+        """
+        response = self.request(method, *segments, **kwargs)
+        try:
+            return orjson.loads(response.content)
+        except (orjson.JSONDecodeError, requests.RequestException):
+            raise errors.service_unavailable("CouchDB sent an unreadable answer; try again later") from None
+
+    def longpoll(self, db: str, since: str, timeout: float) -> None:
+        """Wait until ``db`` has a change after ``since`` or ``timeout`` seconds pass.
+
+        The wait is bounded by our own read timeout too, since pouchdb-server ignores
+        ``timeout``. :raises CouchError: 503 if CouchDB cannot be reached
+        """
+        params = {"feed": "longpoll", "since": since, "limit": "1", "timeout": str(max(int(timeout * 1000), 1))}
+        try:
+            response = self.session.get(self.url(db, "_changes"), params=params,
+                                        timeout=(self.timeouts.connect, timeout + 1.0))
+        except (requests.Timeout, requests.ConnectionError) as error:
+            if _timed_out(error):
+                return
+            raise errors.service_unavailable("CouchDB is unreachable; try again later") from None
+        except requests.RequestException:
+            raise errors.service_unavailable("CouchDB is unreachable; try again later") from None
+        if response.status_code >= 300:
+            raise _error_of(response)
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self.session.close()
+
+
+def _timed_out(error: requests.RequestException) -> bool:
+    """Whether CouchDB accepted the connection but did not answer in time (requests reports
+    a read timeout that went through urllib3's retry accounting as a ConnectionError)."""
+    if isinstance(error, requests.ReadTimeout):
+        return True
+    reason = error.args[0] if error.args else None
+    return isinstance(reason, MaxRetryError) and isinstance(reason.reason, ReadTimeoutError)
+
+
+def _error_of(response: requests.Response) -> errors.CouchError:
+    """CouchDB's error answer as our error; the ones a client cannot cause become 503."""
+    try:
+        payload = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        payload = {}
+    if not isinstance(payload, dict):
+        payload = {}
+    error = str(payload.get("error", "unknown_error"))
+    reason = str(payload.get("reason", ""))
+    status = response.status_code
+    if status >= 500:
+        log.warning("CouchDB answered %s %s", status, error)
+        return errors.service_unavailable(f"CouchDB answered {status} ({error}); try again later")
+    if status in (401, 403):  # per-document refusals come as rows of _bulk_docs, not as the answer
+        log.error("CouchDB refused the gateway's credentials (%s)", status)
+        return errors.service_unavailable("CouchDB refused the gateway's credentials")
+    return couch_error(status, error, reason)
+
+
+def couch_error(status: int, error: str, reason: str) -> errors.CouchError:
+    """A CouchDB error (whole answer or one row of ``_bulk_docs``) as our table's entry, so
+    reasons read the same whichever store answers."""
+    if error == "conflict":
+        return errors.conflict()
+    if error == "not_found":
+        return errors.not_found(reason or "missing")
+    if error == "file_exists":
+        return errors.file_exists()
+    if error == "missing_stub":
+        return errors.missing_stub(reason)
+    if error == "forbidden":
+        return errors.forbidden(reason)
+    if error in ("too_large", "document_too_large"):
+        return errors.request_too_large(reason) if error == "too_large" else errors.document_too_large(reason)
+    if error == "illegal_database_name":
+        return errors.illegal_database_name(reason)
+    if status == 400 or error == "bad_request":
+        return errors.bad_request(reason or error)
+    return errors.CouchError(status, error, reason)

@@ -1,0 +1,75 @@
+"""A CouchDB that hangs or is gone: every call of the store ends within its timeouts as a
+503 with a reason, waits for changes stay bounded, and the same store object works again
+once CouchDB answers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sync.errors import CouchError
+from sync.storage import Limits
+from sync.storage.base import ChangesQuery
+from sync.storage.couchdb import CouchStore
+from sync.storage.couchdb_http import Timeouts
+from tests.conftest import PouchDBServer
+
+
+@pytest.fixture
+def peer(tmp_path: Path) -> Iterator[PouchDBServer]:
+    server = PouchDBServer().start(tmp_path)
+    yield server
+    if server.process is not None and server.process.poll() is None:
+        os.killpg(server.process.pid, signal.SIGCONT)
+    server.stop()
+
+
+def unavailable(call: object) -> tuple[CouchError, float]:
+    started = time.monotonic()
+    with pytest.raises(CouchError) as caught:
+        call()  # type: ignore[operator]
+    return caught.value, time.monotonic() - started
+
+
+def test_a_hanging_couchdb_times_out_as_503_and_recovers(peer: PouchDBServer) -> None:
+    store = CouchStore(peer.url, Limits(), timeouts=Timeouts(connect=1.0, read=1.0))
+    store.create_db("slow")
+    database = store.database("slow")
+    database.put({"_id": "a"})
+    assert peer.process is not None
+    os.killpg(peer.process.pid, signal.SIGSTOP)  # accepts connections, never answers
+    try:
+        for call in (lambda: store.database("slow"), lambda: database.get("a"),
+                     lambda: database.changes(ChangesQuery()), lambda: database.put({"_id": "b"})):
+            error, took = unavailable(call)
+            assert (error.status, error.error) == (503, "service_unavailable")
+            assert "did not answer within 1 s" in error.reason
+            assert took < 4.5, took  # a connect and a read timeout, and no retry of a sent write
+        started = time.monotonic()
+        store.wait_for_change("slow", 0, 1.0)
+        assert time.monotonic() - started < 3.5
+    finally:
+        os.killpg(peer.process.pid, signal.SIGCONT)
+    assert database.get("a")["_id"] == "a"
+    assert database.put({"_id": "b"})["ok"] is True
+    store.close()
+
+
+def test_a_stopped_couchdb_is_503_at_once(peer: PouchDBServer) -> None:
+    store = CouchStore(peer.url, Limits())
+    store.create_db("gone")
+    database = store.database("gone")
+    peer.stop()
+    for call in (lambda: store.all_dbs(), lambda: database.info(), lambda: database.bulk_docs([{"_id": "x"}])):
+        error, took = unavailable(call)
+        assert (error.status, error.reason) == (503, "CouchDB is unreachable; try again later")
+        assert took < 2.0
+    started = time.monotonic()
+    store.wait_for_change("gone", 0, 0.5)  # does not raise: the next read reports the outage
+    assert time.monotonic() - started < 1.5
+    store.close()
