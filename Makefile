@@ -9,7 +9,7 @@ CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 WEB_SOURCES := web/build.mjs web/icons.mjs $(shell find web/src -type f 2>/dev/null)
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench bench-scope lint clean
 
 $(PY_STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ test: $(PY_STAMP) $(NODE_STAMP) $(WEB_STAMP) $(CHROMIUM)
 ## Sync benchmark: our gateway against pouchdb-server and a server-less PouchDB baseline.
 bench: $(PY_STAMP) $(NODE_STAMP)
 	$(PY) bench/sync_bench.py
+
+## Sync with access control on: a volunteer's scope pull against database size, and a volunteer's
+## push/pull against pouchdb-server.
+bench-scope: $(PY_STAMP) $(NODE_STAMP)
+	$(PY) bench/scope_bench.py
 
 lint: $(PY_STAMP)
 	$(VENV)/bin/ruff check .

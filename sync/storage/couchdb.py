@@ -452,9 +452,17 @@ class CouchDatabase(Database):
         assert rules is not None
         tombstones: dict[str, set[str]] = {}
         left: dict[str, set[str]] = {}
+        revived = self._read_records([edit.id for edit in edits if old.get(edit.id) is None and not edit.deleted])
         for edit in edits:
             before = old.get(edit.id)
             if before is None:
+                # A deleted document written again: it leaves the channels its tombstone kept.
+                buried = set(revived.get(edit.id, {}).get("tombstone", []))
+                if buried and not edit.deleted:
+                    gone = buried - rules.channels_of({"_id": edit.id, **edit.body})
+                    if gone:
+                        left.setdefault(edit.id, set()).update(gone)
+                    tombstones[edit.id] = set()
                 continue
             channels = set(rules.channels_of(before))
             if edit.deleted:
@@ -482,6 +490,15 @@ class CouchDatabase(Database):
                     left[doc_id] = gone
         self._update_records({}, left)
 
+    def _read_records(self, doc_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The exit records of the given documents, by document id (absent ones left out)."""
+        if not doc_ids:
+            return {}
+        shadow = self.store.ensure_shadow(self.name)
+        result = self.client.json("POST", shadow, "_all_docs", params={"include_docs": "true"},
+                                  body={"keys": [record_id(doc_id) for doc_id in doc_ids]})
+        return {row["doc"]["doc_id"]: row["doc"] for row in result.get("rows", []) if row.get("doc")}
+
     def _update_records(self, tombstones: Mapping[str, set[str]], left: Mapping[str, set[str]],
                         purged: Iterable[str] = ()) -> None:
         purged = set(purged)
@@ -490,12 +507,10 @@ class CouchDatabase(Database):
             return
         shadow = self.store.ensure_shadow(self.name)
         for _ in range(5):
-            result = self.client.json("POST", shadow, "_all_docs", params={"include_docs": "true"},
-                                      body={"keys": [record_id(doc_id) for doc_id in ids]})
-            stored = {row["id"]: row["doc"] for row in result.get("rows", []) if row.get("doc")}
+            stored = self._read_records(ids)
             docs = []
             for doc_id in ids:
-                record = stored.get(record_id(doc_id)) or {"_id": record_id(doc_id), "doc_id": doc_id}
+                record = stored.get(doc_id) or {"_id": record_id(doc_id), "doc_id": doc_id}
                 updated = dict(record)
                 if doc_id in tombstones:
                     updated["tombstone"] = sorted(tombstones[doc_id])

@@ -97,6 +97,11 @@ operation = st.one_of(write, write, write, delete)
 @example(before=[("put", {"_id": "person:0", "type": "person", "municipality": "Calden",
                           "consents": [{"given_at": "2026-01-01T00:00:00Z"}]})],
          after=[("delete", "person:0")])  # a deletion reaches the readers who held the document
+@example(before=[("put", {"_id": "registration:event:e0:person:0", "type": "registration", "event_id": "event:e0",
+                          "person_id": "person:0", "municipality": "Vellmar"})],
+         after=[("delete", "registration:event:e0:person:0"),
+                ("put", {"_id": "registration:event:e0:person:0", "type": "registration", "event_id": "event:e0",
+                         "person_id": "person:0", "municipality": "Baunatal"})])  # recreated elsewhere: it left
 def test_a_synced_replica_holds_exactly_the_readers_scope(couch_store: CouchStore, before: list[Any],
                                                           after: list[Any]) -> None:
     name = "scope-" + uuid.uuid4().hex[:10]
