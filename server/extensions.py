@@ -1,4 +1,4 @@
-"""Extensions, each with an ``init_*(app)``: the store, compression and the REST Api."""
+"""Extensions, each with an ``init_*(app)``: the store, compression, rate limits and the REST Api."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def get_store() -> Store:
 
 
 def ensure_databases(store: Store, main_db: str) -> None:
-    """Create the synced database and the accounts database on first start."""
+    """Create the synced database and the server's own databases on first start."""
     for name in (main_db, *SERVER_DATABASES):
         if name not in store.all_dbs():
             try:
