@@ -29,10 +29,8 @@ import os
 import random
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +51,7 @@ from sync_bench import (
     kill_group,
     machine_info,
     median,
+    run_bench,
 )
 
 CLIENT = REPO / "bench" / "scope_client.mjs"
@@ -741,32 +740,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    for path in (GUNICORN, FLASK, POUCHDB_SERVER, CLIENT):
-        if not path.exists():
-            print(f"missing {path}; run `make bench-scope` (it installs the venv and node_modules)",
-                  file=sys.stderr)
-            return 2
-
-    def on_sigterm(signum: int, frame: Any) -> None:
-        raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGTERM, on_sigterm)
-    work = Path(tempfile.mkdtemp(prefix="scope-bench-"))
-    try:
-        results = run(args, work)
-        if args.json_out:
-            args.json_out.write_text(json.dumps(results, indent=2, default=str, ensure_ascii=False))
-            print(f"\nresults written to {args.json_out}")
-        return 1 if results["failures"] else 0
-    except BenchError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    finally:
-        if args.keep:
-            print(f"kept {work}", file=sys.stderr)
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+    return run_bench(parse_args(argv), (GUNICORN, FLASK, POUCHDB_SERVER, CLIENT), "bench-scope", "scope-bench-",
+                     run)
 
 
 if __name__ == "__main__":

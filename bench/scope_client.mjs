@@ -28,9 +28,12 @@
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import fs from 'node:fs';
+import {
+  AUTH, PouchDB, authHeaders, canonical, hex, instrumentedFetch, mulberry32, rate, recordResponse, round3, stats,
+  timedReplicate as replicateOnce,
+} from './client_common.mjs';
 
 const require = createRequire(import.meta.url);
-const PouchDB = require('pouchdb');
 
 function parseArgs(argv) {
   const args = { mode: null, url: null, expect: null, extra: 0, docs: 1000, seed: 1, event: null,
@@ -65,35 +68,6 @@ function localDb(label) {
 
 // ---------------------------------------------------------------- remote, instrumented
 
-const stats = { requests: 0, gzipResponses: 0, byStatus: {}, failures: [] };
-
-function expectedFailure(method, url, status) {
-  if (status === 404 && (method === 'GET' || method === 'HEAD')) return true; // no checkpoint yet
-  if (status === 412 && method === 'PUT') return true;
-  return false;
-}
-
-async function instrumentedFetch(url, opts) {
-  const response = await PouchDB.fetch(url, opts);
-  stats.requests += 1;
-  stats.byStatus[response.status] = (stats.byStatus[response.status] || 0) + 1;
-  if (response.headers.get('content-encoding') === 'gzip') stats.gzipResponses += 1;
-  const method = (opts && opts.method) || 'GET';
-  if (!response.ok && !expectedFailure(method, String(url), response.status) && stats.failures.length < 20) {
-    let body = '';
-    try { body = (await response.clone().text()).slice(0, 2000); } catch (err) { body = `<${err}>`; }
-    stats.failures.push({ method, url: String(url).replace(/\/\/[^@/]*@/, '//'), status: response.status, body });
-  }
-  return response;
-}
-
-const AUTH = (() => {
-  const value = process.env.BENCH_AUTH;
-  if (!value) return null;
-  const colon = value.indexOf(':');
-  return { username: value.slice(0, colon), password: value.slice(colon + 1) };
-})();
-
 // The URL as a user types it into the app: credentials in it.
 function urlWithCredentials(url) {
   if (!AUTH) return url;
@@ -101,34 +75,11 @@ function urlWithCredentials(url) {
   return url.replace('://', `://${userinfo}@`);
 }
 
-function authHeaders(headers = {}) {
-  if (!AUTH) return headers;
-  const token = Buffer.from(`${AUTH.username}:${AUTH.password}`).toString('base64');
-  return { ...headers, Authorization: `Basic ${token}` };
-}
-
 function remoteDb() {
   return new PouchDB(urlWithCredentials(args.url), { fetch: instrumentedFetch });
 }
 
 // ---------------------------------------------------------------- documents
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return function () {
-    a = (a + 0x6D2B79F5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function hex(rand, length) {
-  let out = '';
-  while (out.length < length) out += Math.floor(rand() * 0x100000000).toString(16).padStart(8, '0');
-  return out.slice(0, length);
-}
 
 // N check-ins of registered people at one event, all recorded by one volunteer on one of
 // their two tablets; the index in the person id keeps every _id unique.
@@ -161,15 +112,6 @@ function expectedDocs() {
   return args.expect ? JSON.parse(fs.readFileSync(args.expect, 'utf8')) : makeCheckins();
 }
 
-function canonical(value) {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const keys = Object.keys(value).filter((k) => k !== '_rev' && k !== '_revisions').sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
 // Every expected document is among `docs` with the same content, and at most `extra` others.
 function verify(docs, expected, what) {
   if (docs.length !== expected.length + args.extra) {
@@ -186,22 +128,8 @@ function verify(docs, expected, what) {
 
 // ---------------------------------------------------------------- measurements
 
-function round3(x) { return Math.round(x * 1000) / 1000; }
-function rate(docs, seconds) { return Math.round((docs / seconds) * 10) / 10; }
-
-async function timedReplicate(source, target) {
-  const options = args.batchSize ? { batch_size: args.batchSize } : {};
-  const t0 = performance.now();
-  const result = await PouchDB.replicate(source, target, options);
-  const seconds = (performance.now() - t0) / 1000;
-  if (!result.ok || result.status !== 'complete' || (result.errors && result.errors.length)
-      || result.doc_write_failures) {
-    const errors = (result.errors || []).slice(0, 5).map((e) => ({ status: e.status, name: e.name,
-      message: e.message, reason: e.reason, id: e.id }));
-    throw new Error(`replication not ok: ${JSON.stringify({ status: result.status,
-      doc_write_failures: result.doc_write_failures, docs_written: result.docs_written, errors })}`);
-  }
-  return { seconds, written: result.docs_written };
+function timedReplicate(source, target) {
+  return replicateOnce(source, target, args.batchSize);
 }
 
 async function runPull() {
@@ -223,13 +151,8 @@ async function fetchChanges(query) {
   const response = await fetch(url, { headers: authHeaders({ Accept: 'application/json' }) });
   const body = await response.text();
   const seconds = (performance.now() - t0) / 1000;
-  stats.requests += 1;
-  stats.byStatus[response.status] = (stats.byStatus[response.status] || 0) + 1;
-  if (response.headers.get('content-encoding')) stats.gzipResponses += 1;
-  if (!response.ok) {
-    stats.failures.push({ method: 'GET', url, status: response.status, body: body.slice(0, 2000) });
-    throw new Error(`GET ${url}: ${response.status}`);
-  }
+  recordResponse('GET', url, response, body.slice(0, 2000));
+  if (!response.ok) throw new Error(`GET ${url}: ${response.status}`);
   return { seconds, feed: JSON.parse(body), bytes: body.length };
 }
 

@@ -598,11 +598,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    for path in (GUNICORN, POUCHDB_SERVER, CLIENT):
+def run_bench(args: argparse.Namespace, required: tuple[Path, ...], make_target: str, prefix: str,
+              run: Any) -> int:
+    """What every benchmark does around its measurements: check the tools are installed, turn
+    SIGTERM into a clean exit, work in a temp dir that is removed afterwards (unless --keep),
+    and write the results as JSON on request."""
+    for path in required:
         if not path.exists():
-            print(f"missing {path}; run `make bench` (it installs the venv and node_modules)",
+            print(f"missing {path}; run `make {make_target}` (it installs the venv and node_modules)",
                   file=sys.stderr)
             return 2
 
@@ -610,11 +613,11 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, on_sigterm)
-    work = Path(tempfile.mkdtemp(prefix="sync-bench-"))
+    work = Path(tempfile.mkdtemp(prefix=prefix))
     try:
         results = run(args, work)
         if args.json_out:
-            args.json_out.write_text(json.dumps(results, indent=2, default=str))
+            args.json_out.write_text(json.dumps(results, indent=2, default=str, ensure_ascii=False))
             print(f"\nresults written to {args.json_out}")
         return 1 if results["failures"] else 0
     except BenchError as err:
@@ -625,6 +628,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"kept {work}", file=sys.stderr)
         else:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_bench(parse_args(argv), (GUNICORN, POUCHDB_SERVER, CLIENT), "bench", "sync-bench-", run)
 
 
 if __name__ == "__main__":

@@ -25,9 +25,12 @@ import { performance } from 'node:perf_hooks';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import {
+  AUTH, PouchDB, authHeaders, canonical, hex, instrumentedFetch, mulberry32, rate, round3, stats,
+  timedReplicate as replicateOnce,
+} from './client_common.mjs';
 
 const require = createRequire(import.meta.url);
-const PouchDB = require('pouchdb');
 
 // ---------------------------------------------------------------- arguments
 
@@ -89,48 +92,6 @@ function localDb(label) {
 
 // ---------------------------------------------------------------- remote databases, instrumented
 
-const stats = { requests: 0, gzipResponses: 0, byStatus: {}, failures: [] };
-
-// Expected non-2xx answers during a replication: no checkpoint yet, db already exists.
-function expectedFailure(method, url, status) {
-  if (status === 404 && method === 'GET' && url.includes('/_local/')) return true;
-  if (status === 404 && (method === 'GET' || method === 'HEAD')) return true; // db before PUT
-  if (status === 412 && method === 'PUT') return true;
-  return false;
-}
-
-async function instrumentedFetch(url, opts) {
-  const response = await PouchDB.fetch(url, opts);
-  stats.requests += 1;
-  stats.byStatus[response.status] = (stats.byStatus[response.status] || 0) + 1;
-  if (response.headers.get('content-encoding') === 'gzip') stats.gzipResponses += 1;
-  const method = (opts && opts.method) || 'GET';
-  if (!response.ok && !expectedFailure(method, String(url), response.status)
-      && stats.failures.length < 20) {
-    let body = '';
-    try { body = (await response.clone().text()).slice(0, 2000); } catch (err) { body = `<${err}>`; }
-    let requestBody = '';
-    if (opts && typeof opts.body === 'string') requestBody = opts.body.slice(0, 500);
-    stats.failures.push({ method, url: String(url), status: response.status, body, requestBody });
-  }
-  return response;
-}
-
-// Credentials for the remote, from the environment (never the command line): BENCH_AUTH is
-// "name:password", sent as HTTP Basic, as PouchDB does with credentials in the URL.
-const AUTH = (() => {
-  const value = process.env.BENCH_AUTH;
-  if (!value) return null;
-  const colon = value.indexOf(':');
-  return { username: value.slice(0, colon), password: value.slice(colon + 1) };
-})();
-
-function authHeaders(headers = {}) {
-  if (!AUTH) return headers;
-  const token = Buffer.from(`${AUTH.username}:${AUTH.password}`).toString('base64');
-  return { ...headers, Authorization: `Basic ${token}` };
-}
-
 function remoteDb(url) {
   return new PouchDB(url, AUTH ? { fetch: instrumentedFetch, auth: AUTH } : { fetch: instrumentedFetch });
 }
@@ -143,19 +104,6 @@ async function remoteDocCount(url) {
 }
 
 // ---------------------------------------------------------------- documents
-
-// Deterministic: the same seed gives the same documents, so a pull run (a separate process)
-// can check every byte of what the push run wrote.
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return function () {
-    a = (a + 0x6D2B79F5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Municipalities of the Landkreis Kassel, spelt as schemas/municipalities.py spells them.
 const TOWNS = ['Baunatal', 'Vellmar', 'Hofgeismar', 'Wolfhagen', 'Kaufungen', 'Lohfelden',
@@ -180,12 +128,6 @@ const CONSENT_PURPOSES = ['registration', 'contact', 'photos'];
 function slug(text) {
   return text.toLowerCase().replace(/ä/g, 'ae').replace(/ö/g, 'oe').replace(/ü/g, 'ue')
     .replace(/ß/g, 'ss').replace(/[^a-z0-9]+/g, '-');
-}
-
-function hex(rand, length) {
-  let out = '';
-  while (out.length < length) out += Math.floor(rand() * 0x100000000).toString(16).padStart(8, '0');
-  return out.slice(0, length);
 }
 
 function pick(rand, list) {
@@ -233,15 +175,6 @@ function makeDocs(seed, start, end) {
   return docs;
 }
 
-function canonical(value) {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const keys = Object.keys(value).filter((k) => k !== '_rev' && k !== '_revisions').sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
 // Every document of `expected` is in `db`, with the same content and a first-generation rev.
 async function verifyContent(db, expected) {
   const info = await db.info();
@@ -262,29 +195,8 @@ async function verifyContent(db, expected) {
 
 // ---------------------------------------------------------------- replication
 
-function replicateOptions() {
-  return args.batchSize ? { batch_size: args.batchSize } : {};
-}
-
-async function timedReplicate(source, target) {
-  const t0 = performance.now();
-  const result = await PouchDB.replicate(source, target, replicateOptions());
-  const seconds = (performance.now() - t0) / 1000;
-  if (!result.ok || result.status !== 'complete' || (result.errors && result.errors.length)) {
-    const errors = (result.errors || []).slice(0, 5).map((e) => ({ status: e.status, name: e.name,
-      message: e.message, reason: e.reason, id: e.id }));
-    throw new Error(`replication not ok: ${JSON.stringify({ status: result.status,
-      doc_write_failures: result.doc_write_failures, docs_written: result.docs_written, errors })}`);
-  }
-  return { seconds, written: result.docs_written };
-}
-
-function rate(docs, seconds) {
-  return Math.round((docs / seconds) * 10) / 10;
-}
-
-function round3(x) {
-  return Math.round(x * 1000) / 1000;
+function timedReplicate(source, target) {
+  return replicateOnce(source, target, args.batchSize);
 }
 
 async function runPush() {
