@@ -33,11 +33,6 @@ class AttachmentIn:
     digest: str | None = None
     revpos: int | None = None
 
-    @property
-    def is_stub(self) -> bool:
-        """Whether the client referred to an attachment the server should already hold."""
-        return self.data is None
-
 
 @dataclass(slots=True)
 class DocEdit:

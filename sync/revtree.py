@@ -61,7 +61,8 @@ def merge(tree: Mapping[str, RevNode], path: list[str], deleted: bool) -> RevTre
 
 
 def merge_trees(left: Mapping[str, RevNode], right: Mapping[str, RevNode]) -> RevTree:
-    """The union of two trees of the same document (used to copy whole histories)."""
+    """The union of two trees of the same document: what merging their paths one by one gives,
+    in any order (the property tests fold batches with it)."""
     merged = dict(left)
     for rev, node in right.items():
         known = merged.get(rev)

@@ -94,9 +94,6 @@ class DemoData:
     docs: list[dict[str, Any]] = field(default_factory=list)
     accounts: list[AccountPlan] = field(default_factory=list)
 
-    def of_type(self, doc_type: str) -> list[dict[str, Any]]:
-        return [doc for doc in self.docs if doc["type"] == doc_type]
-
     def counts(self) -> dict[str, int]:
         found: dict[str, int] = {}
         for doc in self.docs:
