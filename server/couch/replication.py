@@ -8,7 +8,7 @@ from flask import Response, current_app, request
 
 from sync import errors
 from sync.storage import Database
-from sync.storage.base import AllDocsQuery, ChangesQuery, ReadOptions
+from sync.storage.base import AllDocsQuery, ChangesQuery, ReadOptions, wire_results
 
 from ..access.identity import current_principal
 from ..errors import couch_json
@@ -94,16 +94,10 @@ def bulk_docs(db: str) -> Response:
     new_edits = body.get("new_edits", True)
     if not isinstance(new_edits, bool):
         raise errors.bad_request("new_edits must be a boolean")
-    docs = body.get("docs")
-    results = get_database(db).bulk_docs(docs, new_edits)
-    if new_edits:
-        written = [(result["id"], result["rev"]) for result in results if result.get("ok")]
-    else:  # CouchDB answers only the failures; the rest were stored as sent
-        failed = {result["id"] for result in results}
-        written = [(doc["_id"], doc["_rev"]) for doc in docs or [] if isinstance(doc, dict)
-                   and isinstance(doc.get("_id"), str) and doc["_id"] not in failed]
-    record_sync_writes(db, written)
-    return couch_json(results, 201)
+    outcomes = get_database(db).write(body.get("docs"), new_edits)
+    record_sync_writes(db, [(doc_id, rev) for doc_id, rev in outcomes
+                            if doc_id is not None and isinstance(rev, str)])
+    return couch_json(wire_results(outcomes, new_edits), 201)
 
 
 @blp.post("/<db>/_bulk_get")

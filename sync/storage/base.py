@@ -140,28 +140,27 @@ class Database(ABC):
             CouchDB 3 answers
         :raises CouchError: bad_request if ``docs`` is not a list
         """
-        if not isinstance(docs, list):
-            raise errors.bad_request("docs must be an array")
-        return [
-            {"id": doc_id, "error": outcome.error, "reason": outcome.reason}
-            if isinstance(outcome, errors.CouchError) else {"ok": True, "id": doc_id, "rev": outcome}
-            for doc_id, outcome in self._write(docs, new_edits)
-            if new_edits or isinstance(outcome, errors.CouchError)
-        ]
+        return wire_results(self.write(docs, new_edits), new_edits)
 
     def put(self, doc: object, new_edits: bool = True) -> dict[str, Any]:
         """Write one document; unlike :meth:`bulk_docs` a failure raises.
 
         :raises CouchError: whatever the document's write failed with
         """
-        doc_id, outcome = self._write([doc], new_edits)[0]
+        doc_id, outcome = self.write([doc], new_edits)[0]
         if isinstance(outcome, errors.CouchError):
             raise outcome
         return {"ok": True, "id": doc_id, "rev": outcome}
 
-    def _write(self, docs: list[object], new_edits: bool) -> list[tuple[object, str | errors.CouchError]]:
-        """Parse every document, write the valid ones, and line up one outcome per input."""
-        outcomes: list[tuple[object, str | errors.CouchError]] = []
+    def write(self, docs: object, new_edits: bool = True) -> list[tuple[str | None, str | errors.CouchError]]:
+        """Parse every document, write the valid ones in one transaction, and line up one
+        outcome per input: ``(doc_id, new rev)`` or ``(doc_id, error)``.
+
+        :raises CouchError: bad_request if ``docs`` is not a list
+        """
+        if not isinstance(docs, list):
+            raise errors.bad_request("docs must be an array")
+        outcomes: list[tuple[str | None, str | errors.CouchError]] = []
         edits: list[DocEdit] = []
         for raw in docs:
             try:
@@ -440,6 +439,17 @@ class Store(ABC):
     @abstractmethod
     def close(self) -> None:
         """Release what the store holds across requests."""
+
+
+def wire_results(outcomes: list[tuple[str | None, str | errors.CouchError]], new_edits: bool) -> list[dict[str, Any]]:
+    """``_bulk_docs``'s answer: one entry per document, or with ``new_edits=false`` only the
+    failures, as CouchDB 3 answers."""
+    return [
+        {"id": doc_id, "error": outcome.error, "reason": outcome.reason}
+        if isinstance(outcome, errors.CouchError) else {"ok": True, "id": doc_id, "rev": outcome}
+        for doc_id, outcome in outcomes
+        if new_edits or isinstance(outcome, errors.CouchError)
+    ]
 
 
 def check_db_name(name: str) -> str:

@@ -298,3 +298,18 @@ def _undo(world: World, doc: dict[str, Any], rev: str) -> None:
             original["_rev"] = restored.json()["rev"]
             return
     requests.delete(f"{world.admin.db_url()}/{doc['_id']}", params={"rev": rev}, timeout=10)
+
+
+def test_writes_through_sync_are_audited(world: World) -> None:
+    """Both doors leave the same trace: who wrote which revision, ids only."""
+    volunteer = world.volunteer
+    hours = base("hours", f"hours:{volunteer.user_id}:{world.tag}-audit", volunteer_id=volunteer.user_id,
+                 date="2026-11-20", minutes=45, activity="accompaniment", municipality="Baunatal", status="pending")
+    written = requests.post(volunteer.db_url() + "/_bulk_docs", json={"docs": [hours]}, timeout=10).json()[0]
+    replicated = {**hours, "_id": hours["_id"] + "-r", "_rev": "1-" + "a" * 32}
+    assert requests.post(volunteer.db_url() + "/_bulk_docs", json={"docs": [replicated], "new_edits": False},
+                         timeout=10).json() == []
+    audit_url = world.admin.server.admin_url + "/api/audit"
+    for doc_id, rev in ((hours["_id"], written["rev"]), (replicated["_id"], replicated["_rev"])):
+        entries = requests.get(audit_url, params={"doc_id": doc_id}, timeout=10).json()
+        assert [(e["by"], e["via"], e["changes"]) for e in entries] == [(volunteer.user_id, "sync", [[doc_id, rev]])]
