@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 import threading
@@ -187,3 +188,17 @@ def test_all_docs_ranges_and_keys(db_url: str) -> None:
 def test_ensure_full_commit(db_url: str) -> None:
     response = requests.post(db_url + "/_ensure_full_commit", timeout=10)
     assert response.status_code == 201 and response.json()["ok"] is True
+
+
+def test_bulk_get_inlines_attachments_when_asked(db_url: str) -> None:
+    data = bytes(range(256)) * 3
+    stored = requests.put(db_url + "/scan", json={"_attachments": {"scan.bin": {
+        "content_type": "application/octet-stream", "data": base64.b64encode(data).decode()}}}, timeout=10).json()
+    request = {"docs": [{"id": "scan", "rev": stored["rev"]}]}
+    stubs = requests.post(db_url + "/_bulk_get", json=request, timeout=10).json()
+    inline = requests.post(db_url + "/_bulk_get", params={"attachments": "true", "revs": "true"}, json=request,
+                           timeout=10).json()
+    assert stubs["results"][0]["docs"][0]["ok"]["_attachments"]["scan.bin"]["stub"] is True
+    doc = inline["results"][0]["docs"][0]["ok"]
+    assert base64.b64decode(doc["_attachments"]["scan.bin"]["data"]) == data
+    assert doc["_revisions"]["start"] == 1
