@@ -1,17 +1,27 @@
 """gunicorn settings for ``make run`` and the container.
 
-gthread workers: a long-polling ``_changes`` request holds a thread while it waits, so a
-sync worker (one request at a time) would stall every other client (gunicorn's docs on
-choosing a worker type). Several processes share the SQLite store through WAL.
+gevent workers: every tablet and phone holds a live changes feed open, and most of the time
+each one just waits. A greenlet per connection makes a waiting feed cost a few kilobytes
+instead of an OS thread, so a worker holds thousands (``worker_connections``); blocking C
+work (SQLite writes, argon2) runs in small pools of OS threads (``server/concurrency.py``).
+Several processes use both cores and share the SQLite store through WAL.
+
+The keep-alive time also bounds how long a client may take to send a request's header:
+gunicorn reads each header under that timeout and then closes the connection.
 """
 
 import os
+import resource
+
+# Each connection is a file descriptor: lift the soft limit to the hard one for the workers.
+_soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (_hard, _hard))
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
-worker_class = "gthread"
+worker_class = "gevent"
 workers = int(os.environ.get("WEB_WORKERS", "2"))
-threads = int(os.environ.get("WEB_THREADS", "32"))
-keepalive = 30
+worker_connections = int(os.environ.get("WEB_CONNECTIONS", "5000"))
+keepalive = int(os.environ.get("WEB_HEADER_TIMEOUT", "10"))
 timeout = 120
 graceful_timeout = 10
 accesslog = "-" if os.environ.get("ACCESS_LOG", "1") == "1" else None

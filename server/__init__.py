@@ -7,10 +7,9 @@ import logging
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import api, cli, errors, extensions, web
+from . import api, cli, couch, errors, extensions, web
 from .access import identity
 from .config import Settings
-from .couch import blp as couch_blp
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -32,7 +31,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     extensions.init_limiter(app)
     rest = extensions.init_api(app)
     api.register_blueprints(rest)
-    app.register_blueprint(couch_blp, url_prefix=errors.COUCH_PREFIX)
+    couch.init_app(app)
     app.register_blueprint(web.blp)  # the web app shell (public; data stays behind /api and /sync)
     errors.init_app(app)
     cli.init_app(app)

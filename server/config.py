@@ -21,6 +21,15 @@ class Settings:
     revs_limit: int = 1000
     changes_timeout_ms: int = 60_000
     changes_poll_interval: float = 0.25
+    # Open changes feeds one account may hold per worker process (several devices of one
+    # user, each with a feed or two); past it, 429.
+    max_feeds_per_account: int = 20
+    # Failed logins a minute per account and per client address before 429.
+    auth_failures_per_account: int = 10
+    auth_failures_per_address: int = 30
+    # How long a checked credential is trusted without a new check (changes to its account
+    # or token end it sooner).
+    credential_cache_seconds: int = 300
     gzip_level: int = 5
     main_db: str = "miteinander"
     token_ttl_days: int = 30
@@ -52,6 +61,10 @@ class Settings:
             changes_timeout_ms=number("CHANGES_TIMEOUT_MS", defaults.changes_timeout_ms),
             changes_poll_interval=float(environ.get("MITEINANDER_CHANGES_POLL_INTERVAL",
                                                     defaults.changes_poll_interval)),
+            max_feeds_per_account=number("MAX_FEEDS_PER_ACCOUNT", defaults.max_feeds_per_account),
+            auth_failures_per_account=number("AUTH_FAILURES_PER_ACCOUNT", defaults.auth_failures_per_account),
+            auth_failures_per_address=number("AUTH_FAILURES_PER_ADDRESS", defaults.auth_failures_per_address),
+            credential_cache_seconds=number("CREDENTIAL_CACHE_SECONDS", defaults.credential_cache_seconds),
             gzip_level=number("GZIP_LEVEL", defaults.gzip_level),
             main_db=environ.get("MITEINANDER_DB", defaults.main_db),
             token_ttl_days=number("TOKEN_TTL_DAYS", defaults.token_ttl_days),

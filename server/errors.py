@@ -62,8 +62,11 @@ def couch_error_response(error: CouchError | HTTPException) -> Response:
         response = couch_json({"error": _COUCH_NAMES.get(status, "unknown_error"), "reason": reason}, status)
         if status == 405 and hasattr(error, "valid_methods") and error.valid_methods:
             response.headers["Allow"] = ", ".join(error.valid_methods)
-    if response.status_code == 503:
-        response.headers["Retry-After"] = "5"
+    retry_after = error.retry_after if isinstance(error, CouchError) else None
+    if retry_after is None and response.status_code == 503:
+        retry_after = 5
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
     return response
 
 
@@ -80,7 +83,10 @@ def init_app(app: Flask) -> None:
     def handle_couch_error(error: CouchError) -> Response:
         if is_couch_path():
             return couch_error_response(error)
-        return rest_error(error.status, error.reason)
+        response = rest_error(error.status, error.reason)
+        if error.retry_after is not None:
+            response.headers["Retry-After"] = str(error.retry_after)
+        return response
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception) -> Response:

@@ -15,11 +15,11 @@ from werkzeug.exceptions import HTTPException
 
 from schemas.channels import DomainRules
 from sync import errors
-from sync.changes import ChangeNotifier
 from sync.storage import Database, Limits, Store, open_store
 
 from .access.identity import current_principal
 from .access.policy import document_validator, scope_for
+from .concurrency import STORE_WRITES
 from .config import Settings
 from .errors import couch_error_response, is_couch_path
 from .services.accounts import ACCOUNTS_DB
@@ -45,11 +45,10 @@ class Api(BaseApi):  # type: ignore[misc]
 def init_store(app: Flask, settings: Settings) -> None:
     """Open the configured store once per process and close per-request handles."""
     limits = Limits(max_document_size=settings.max_document_size, revs_limit=settings.revs_limit)
-    notifier = ChangeNotifier(poll_interval=settings.changes_poll_interval)
     where: dict[str, object] = ({"url": settings.couchdb_url} if settings.storage == "couchdb"
-                                else {"directory": settings.data_dir / "sync"})
-    app.extensions["store"] = store = open_store(settings.storage, limits, notifier=notifier, rules=DomainRules(),
-                                                 **where)
+                                else {"directory": settings.data_dir / "sync", "run_blocking": STORE_WRITES})
+    app.extensions["store"] = store = open_store(settings.storage, limits, rules=DomainRules(),
+                                                 poll_interval=settings.changes_poll_interval, **where)
     ensure_databases(store, settings.main_db)
 
     @app.teardown_appcontext

@@ -11,11 +11,13 @@ from __future__ import annotations
 class CouchError(Exception):
     """An error with CouchDB's wire shape ``{"error": ..., "reason": ...}``."""
 
-    def __init__(self, status: int, error: str, reason: str) -> None:
+    def __init__(self, status: int, error: str, reason: str, retry_after: int | None = None) -> None:
         super().__init__(f"{error}: {reason}")
         self.status = status
         self.error = error
         self.reason = reason
+        # Seconds after which the client should try again (sent as ``Retry-After``).
+        self.retry_after = retry_after
 
     def as_json(self) -> dict[str, str]:
         """The body CouchDB sends for this error."""
@@ -82,6 +84,11 @@ def unsupported_media_type(reason: str = "Content-Type must be application/json"
     return CouchError(415, "bad_content_type", reason)
 
 
-def service_unavailable(reason: str) -> CouchError:
-    """503: the storage backend cannot answer right now; the client should retry."""
-    return CouchError(503, "service_unavailable", reason)
+def service_unavailable(reason: str, retry_after: int = 5) -> CouchError:
+    """503: the server cannot answer right now (store away, overloaded); the client should retry."""
+    return CouchError(503, "service_unavailable", reason, retry_after)
+
+
+def too_many_requests(reason: str, retry_after: int) -> CouchError:
+    """429: this client or account is over a limit; it may come back after ``retry_after`` s."""
+    return CouchError(429, "too_many_requests", reason, retry_after)

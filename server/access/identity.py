@@ -8,16 +8,14 @@ answer, whatever went wrong.
 
 from __future__ import annotations
 
-import base64
-import binascii
-from datetime import UTC, datetime
+from collections.abc import Callable
 
 from flask import Flask, Response, current_app, g, request
 
 from sync import errors
 
 from ..errors import couch_error_response, is_couch_path, rest_error
-from ..services import accounts
+from .credentials import Authenticator
 from .policy import Principal
 
 # Endpoint -> the methods anyone may call on it. Everything else needs a principal.
@@ -42,7 +40,10 @@ UNAUTHORIZED_REASON = "Name or password is incorrect."
 
 def init_app(app: Flask) -> None:
     """Install the gate; it runs before every request."""
-    app.extensions["basic_auth_cache"] = accounts.BasicAuthCache()
+    settings = app.config["SETTINGS"]
+    app.extensions["authenticator"] = Authenticator(
+        app.extensions["store"], settings.credential_cache_seconds,
+        settings.auth_failures_per_account, settings.auth_failures_per_address)
     app.before_request(require_principal)
 
 
@@ -64,20 +65,27 @@ def current_principal() -> Principal:
 
 
 def authenticate() -> Principal | None:
-    """The principal the request's credentials name, or None."""
-    store = current_app.extensions["store"]
-    header = request.headers.get("Authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() == "bearer" and value:
-        return accounts.principal_for_token(store, value.strip(), datetime.now(UTC))
-    if scheme.lower() == "basic" and value:
+    """The principal the request's credentials name, or None.
+
+    :raises CouchError: 429 or 503 (see :meth:`Authenticator.principal`)
+    """
+    authenticator: Authenticator = current_app.extensions["authenticator"]
+    return authenticator.principal(request.headers.get("Authorization", ""), request.remote_addr or "")
+
+
+def credential_check() -> Callable[[], bool]:
+    """A check, callable after the request has ended, that this request's credential still
+    names the same principal: long feeds end when their session is revoked."""
+    authenticator: Authenticator = current_app.extensions["authenticator"]
+    header, address, principal = request.headers.get("Authorization", ""), request.remote_addr or "", g.principal
+
+    def still_valid() -> bool:
         try:
-            email, _, password = base64.b64decode(value, validate=True).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            return None
-        account = current_app.extensions["basic_auth_cache"].check(store, email, password)
-        return account.principal() if account is not None else None
-    return None
+            return bool(authenticator.principal(header, address) == principal)
+        except errors.CouchError:  # throttled or busy: not a revocation
+            return True
+
+    return still_valid
 
 
 def unauthorized() -> Response:

@@ -10,7 +10,7 @@ from sync import errors
 from sync.storage import Database
 from sync.storage.base import AllDocsQuery, ChangesQuery, ReadOptions, wire_results
 
-from ..access.identity import current_principal
+from ..access.identity import credential_check, current_principal
 from ..errors import couch_json
 from ..extensions import database_opener, get_database, get_store
 from . import blp, feeds
@@ -32,13 +32,16 @@ def changes(db: str) -> Response:
     heartbeat = _heartbeat(settings.changes_timeout_ms)
     if feed == "normal" or (feed == "longpoll" and query.descending):
         return Response(feeds.page_json(database.changes(query)), mimetype="application/json")
-    opener = database_opener(db)
     if feed == "longpoll":
-        stream = feeds.longpoll(get_store(), db, opener, query, timeout_ms / 1000, heartbeat)
+        serve = feeds.longpoll
     elif feed in ("continuous", "eventsource"):
-        stream = feeds.continuous(get_store(), db, opener, query, timeout_ms / 1000, heartbeat)
+        serve = feeds.continuous
     else:
         raise errors.bad_request(f"Invalid feed: {feed[:32]}")
+    slots: feeds.FeedSlots = current_app.extensions["feed_slots"]
+    live = feeds.Feed(get_store().changes, db, database_opener(db), credential_check(),
+                      slots.take(current_principal().user_id))
+    stream = serve(live, query, timeout_ms / 1000, heartbeat)
     return Response(stream, mimetype="application/json", headers=_STREAM_HEADERS)
 
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 import threading
-import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -25,11 +25,48 @@ from sync.storage import Store
 from sync.storage.base import AllDocsQuery
 
 from ..access.policy import ROLES, Principal
+from ..concurrency import PASSWORD_HASHING
+
+T = TypeVar("T")
 
 ACCOUNTS_DB = "accounts"
-_HASHER = PasswordHasher()
+# OWASP's minimum for argon2id (19 MiB, 2 passes, 1 lane): about 25 ms here, so that a
+# 2-core server can afford its logins under load. Stored hashes with other parameters are
+# rehashed at the next successful login.
+_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 # A hash to verify against when the account does not exist, so timing does not tell.
 _DUMMY_HASH = _HASHER.hash("not a password")
+# At most this many hashings at once per process (each holds 19 MiB); a request that cannot
+# start one within the wait is refused with 503 rather than queued without end.
+_HASHING_SLOTS = threading.BoundedSemaphore(PASSWORD_HASHING.size)
+_HASHING_WAIT = 2.0
+
+
+def _bounded_hashing(work: Callable[[], T]) -> T:
+    """Run one argon2 computation within the process's bound, in an OS thread.
+
+    :raises CouchError: 503 with Retry-After if every slot stays busy for the wait
+    """
+    if not _HASHING_SLOTS.acquire(timeout=_HASHING_WAIT):
+        raise errors.service_unavailable("Too many logins at once; try again shortly.", retry_after=2)
+    try:
+        return PASSWORD_HASHING(work)
+    finally:
+        _HASHING_SLOTS.release()
+
+
+def hash_password(password: str) -> str:
+    """The argon2id hash of ``password`` (bounded like every hashing)."""
+    return _bounded_hashing(lambda: _HASHER.hash(password))
+
+
+def _verify_password(stored: str, password: str) -> bool:
+    def verify() -> bool:
+        try:
+            return bool(_HASHER.verify(stored, password))
+        except (VerificationError, InvalidHashError):
+            return False
+    return _bounded_hashing(verify)
 
 
 class AccountError(ValueError):
@@ -53,7 +90,8 @@ class Account:
                          organizations=frozenset(self.organizations), person_id=self.person_id, token_id=token_id)
 
 
-def _account_id(email: str) -> str:
+def account_doc_id(email: str) -> str:
+    """The id of the accounts-database document of ``email``."""
     return "account:" + email.strip().lower()
 
 
@@ -97,8 +135,8 @@ def create_account(store: Store, email: str, role: str, password: str, now: date
         raise AccountError("password must have at least 10 characters")
     if "@" not in email:
         raise AccountError("email is not valid")
-    doc = {"_id": _account_id(email), "email": email.strip().lower(), "role": role,
-           "user_id": user_id or f"user:{uuid.uuid4().hex[:16]}", "password_hash": _HASHER.hash(password),
+    doc = {"_id": account_doc_id(email), "email": email.strip().lower(), "role": role,
+           "user_id": user_id or f"user:{uuid.uuid4().hex[:16]}", "password_hash": hash_password(password),
            "municipalities": list(municipalities), "organizations": list(organizations),
            "person_id": person_id, "revoked": False, "created_at": now.isoformat()}
     try:
@@ -112,7 +150,7 @@ def create_account(store: Store, email: str, role: str, password: str, now: date
 
 def find_account(store: Store, email: str) -> Account | None:
     """The account of ``email``, if any."""
-    doc = _read(store, _account_id(email))
+    doc = _read(store, account_doc_id(email))
     return _account(doc) if doc else None
 
 
@@ -127,14 +165,23 @@ def list_accounts(store: Store) -> list[Account]:
 
 
 def authenticate(store: Store, email: str, password: str) -> Account | None:
-    """The account if the password is right and the account is active; None otherwise."""
-    doc = _read(store, _account_id(email)) if email else None
-    try:
-        _HASHER.verify(doc["password_hash"] if doc else _DUMMY_HASH, password)
-    except (VerificationError, InvalidHashError):
+    """The account if the password is right and the account is active; None otherwise.
+
+    A hash made with older parameters is replaced by one with the current ones.
+
+    :raises CouchError: 503 if the process is busy with as many hashings as it allows
+    """
+    doc = _read(store, account_doc_id(email)) if email else None
+    if not _verify_password(doc["password_hash"] if doc else _DUMMY_HASH, password):
         return None
     if doc is None or doc.get("revoked"):
         return None
+    if _HASHER.check_needs_rehash(doc["password_hash"]):
+        try:
+            _write(store, {**doc, "password_hash": hash_password(password)})
+        except errors.CouchError as error:
+            if error.error != "conflict":  # a parallel login rehashed it first
+                raise
     return _account(doc)
 
 
@@ -151,10 +198,19 @@ def issue_token(store: Store, account: Account, now: datetime, ttl: timedelta, d
 SEEN_EVERY = timedelta(minutes=10)
 
 
-def principal_for_token(store: Store, token: str, now: datetime) -> Principal | None:
+@dataclass(frozen=True)
+class Session:
+    """What a bearer token stands for: the principal, the documents that say so, and its end."""
+
+    principal: Principal
+    read_from: frozenset[str]
+    expires: datetime
+
+
+def principal_for_token(store: Store, token: str, now: datetime) -> Session | None:
     """Who holds ``token``: None if unknown, expired, revoked, or the account is revoked."""
     doc = _read(store, _token_id(token))
-    if doc is None or doc.get("revoked") or datetime.fromisoformat(doc["expires_at"]) <= now:
+    if doc is None or doc.get("revoked") or (expires := datetime.fromisoformat(doc["expires_at"])) <= now:
         return None
     account = find_account(store, doc["email"])
     if account is None or account.revoked:
@@ -166,7 +222,8 @@ def principal_for_token(store: Store, token: str, now: datetime) -> Principal | 
         except errors.CouchError as error:
             if error.error != "conflict":  # a parallel request of the same device wrote it
                 raise
-    return account.principal(token_id=doc["_id"])
+    return Session(account.principal(token_id=doc["_id"]), frozenset({doc["_id"], account_doc_id(account.email)}),
+                   expires)
 
 
 def devices_silent_since(store: Store, before: str) -> set[str]:
@@ -194,7 +251,7 @@ def revoke_token(store: Store, token_id: str) -> None:
 
 def revoke_account(store: Store, email: str) -> bool:
     """Refuse the account from its next request on; its sessions end too."""
-    doc = _read(store, _account_id(email))
+    doc = _read(store, account_doc_id(email))
     if doc is None:
         return False
     _write(store, {**doc, "revoked": True})
@@ -232,41 +289,6 @@ def revoke_device(store: Store, device_id: str) -> int:
     finally:
         database.close()
     return len(ended)
-
-
-class BasicAuthCache:
-    """Remembers recent successful HTTP Basic checks for a short while.
-
-    Replicators send Basic credentials with every request; argon2 is slow on purpose, so
-    verifying it each time would make sync crawl. Only a keyed hash of the credentials is
-    kept, and revocation still takes effect at once: the account is re-read every time.
-    """
-
-    def __init__(self, ttl_seconds: float = 300.0, max_entries: int = 1024) -> None:
-        self._ttl = ttl_seconds
-        self._max = max_entries
-        self._key = secrets.token_bytes(32)
-        self._entries: dict[bytes, float] = {}
-        self._lock = threading.Lock()
-
-    def _digest(self, email: str, password: str) -> bytes:
-        return hashlib.blake2b(f"{email}\0{password}".encode(), key=self._key).digest()
-
-    def check(self, store: Store, email: str, password: str) -> Account | None:
-        """The account for these credentials, verifying the password only when not cached."""
-        digest = self._digest(email, password)
-        with self._lock:
-            seen = self._entries.get(digest)
-        if seen is not None and time.monotonic() - seen < self._ttl:
-            account = find_account(store, email)
-            return account if account is not None and not account.revoked else None
-        account = authenticate(store, email, password)
-        if account is not None:
-            with self._lock:
-                if len(self._entries) >= self._max:
-                    self._entries.clear()
-                self._entries[digest] = time.monotonic()
-        return account
 
 
 def _token_id(token: str) -> str:

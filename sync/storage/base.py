@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from .. import errors
 from ..access import EVERYTHING, Scope, Validator
+from ..changes import ChangeHub, Signal
 from ..documents import DocEdit, check_doc_id, parse_edit
 from ..revs import parse_rev
 
@@ -27,6 +29,20 @@ DB_NAME_RE = re.compile(r"^[a-z][a-z0-9_$()+-]{0,237}$")
 # primitive parameters that carry one are typed ``Any``: each backend reads only the
 # sequences it issued, and code written for the integer store keeps type-checking.
 Seq = int | str
+
+T = TypeVar("T")
+
+
+class Blocking(Protocol):
+    """Runs work that may block the process (a write waiting for a file lock or fsync) and
+    returns its result: in place by default, in a pool of OS threads under gevent."""
+
+    def __call__(self, work: Callable[[], T]) -> T: ...
+
+
+def run_here(work: Callable[[], T]) -> T:
+    """The default :data:`Blocking`: run the work where we are."""
+    return work()
 
 
 @dataclass(frozen=True, slots=True)
@@ -406,6 +422,9 @@ class Database(ABC):
 class Store(ABC):
     """A set of databases, like one CouchDB server."""
 
+    # Each store follows its databases' changes for the feeds waiting on them.
+    changes: ChangeHub
+
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
 
@@ -433,8 +452,12 @@ class Store(ABC):
         """
 
     @abstractmethod
-    def wait_for_change(self, name: str, since: Any, timeout: float) -> None:
-        """Block until the database has a sequence above ``since`` or ``timeout`` passes."""
+    def tail(self, name: str, position: Any, timeout: float) -> tuple[Any, list[Signal]]:
+        """What changed in ``name`` after ``position``, for :class:`~sync.changes.ChangeHub`'s
+        followers; with ``position`` None the current position and nothing else.
+
+        :raises CouchError: not_found if the database is gone
+        """
 
     @abstractmethod
     def close(self) -> None:

@@ -28,7 +28,6 @@ import base64
 import logging
 import re
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
@@ -36,7 +35,7 @@ import orjson
 
 from .. import errors
 from ..access import EVERYTHING, AccessRules, Scope, Validator
-from ..changes import ChangeNotifier
+from ..changes import ChangeHub, Signal
 from ..documents import DocEdit
 from .base import (
     AllDocsQuery,
@@ -72,6 +71,9 @@ log = logging.getLogger(__name__)
 _DEFAULT_REVS_LIMIT = 1000
 _HIDDEN = frozenset({ACCESS_DDOC})
 _CHUNK = 1000  # ids per request where a list is sent
+# A follower's longpoll: how long it waits per request, and how many changes it takes.
+_FOLLOW_TIMEOUT = 10.0
+_TAIL_PAGE = 500
 _SINCE_RE = re.compile(r"[A-Za-z0-9_~-]{1,4096}")
 
 
@@ -84,12 +86,13 @@ class CouchStore(Store):
     :param timeouts: connect and read timeouts of every request
     """
 
-    def __init__(self, url: str, limits: Limits | None = None, notifier: ChangeNotifier | None = None,
-                 rules: AccessRules | None = None, timeouts: Timeouts = DEFAULT_TIMEOUTS, pool_size: int = 64,
-                 rules_js: str = RULES_JS) -> None:
+    def __init__(self, url: str, limits: Limits | None = None, rules: AccessRules | None = None,
+                 timeouts: Timeouts = DEFAULT_TIMEOUTS, pool_size: int = 64, rules_js: str = RULES_JS,
+                 poll_interval: float = 0.25) -> None:
         super().__init__(limits or Limits())
         self.client = CouchClient(url, timeouts, pool_size)
-        self.notifier = notifier or ChangeNotifier()
+        # One longpoll per database and process follows CouchDB for every waiting feed.
+        self.changes = ChangeHub(self, poll_interval, tail_timeout=_FOLLOW_TIMEOUT)
         self.rules = rules
         self.rules_js = rules_js
         self._lock = threading.Lock()
@@ -156,14 +159,20 @@ class CouchStore(Store):
             raise
         return info
 
-    def wait_for_change(self, name: str, since: Any, timeout: float) -> None:
-        """CouchDB's own longpoll, bounded by our read timeout (pouchdb-server ignores
-        ``timeout``); if CouchDB is away, wait a little and let the next read report it."""
-        started = time.monotonic()
-        try:
-            self.client.longpoll(name, couch_since(since), timeout)
-        except errors.CouchError:
-            time.sleep(max(0.0, min(1.0, timeout - (time.monotonic() - started))))
+    def tail(self, name: str, position: str | None, timeout: float) -> tuple[str, list[Signal]]:
+        """CouchDB's own longpoll with the documents, whose channels the rules tell; a
+        deletion's channels are gone with its body, so it concerns every reader."""
+        if position is None:
+            return str(self.db_info(name)["update_seq"]), []
+        page = self.client.longpoll(name, position, timeout, _TAIL_PAGE)
+        signals = []
+        for row in page.get("results", []):
+            doc = row.get("doc")
+            if self.rules is None or row.get("deleted") or not isinstance(doc, dict):
+                signals.append(Signal(str(row.get("id")), None))
+            else:
+                signals.append(Signal(row["id"], self.rules.channels_of(doc), frozenset(self.rules.grants_of(doc))))
+        return str(page.get("last_seq", position)), signals
 
     def close(self) -> None:
         self.client.close()
@@ -341,7 +350,7 @@ class CouchDatabase(Database):
         for (index, _), outcome in zip(sending, self._send([edit for _, edit in sending], new_edits), strict=True):
             outcomes[index] = outcome
         if sending:
-            self.store.notifier.notify(self.name)
+            self.store.changes.notify(self.name)
         if not new_edits and sending and self.store.rules is not None:
             self._record_replaced_winners(old, [edit for _, edit in sending if edit.deleted])
         return [outcome if outcome is not None else errors.bad_request("not written") for outcome in outcomes]
@@ -999,7 +1008,7 @@ class CouchDatabase(Database):
             self.client.request("POST", self.name, "_compact", body={})
         except errors.CouchError as error:
             log.warning("compaction after purge of %s failed: %s", self.name, error.error)
-        self.store.notifier.notify(self.name)
+        self.store.changes.notify(self.name)
         purged = result.get("purged", {})
         return {doc_id: list(purged.get(doc_id, revs)) for doc_id, revs in leaves.items()}
 

@@ -127,24 +127,31 @@ class CouchClient:
         except (orjson.JSONDecodeError, requests.RequestException):
             raise errors.service_unavailable("CouchDB sent an unreadable answer; try again later") from None
 
-    def longpoll(self, db: str, since: str, timeout: float) -> None:
-        """Wait until ``db`` has a change after ``since`` or ``timeout`` seconds pass.
+    def longpoll(self, db: str, since: str, timeout: float, limit: int) -> dict[str, Any]:
+        """Changes of ``db`` after ``since`` with their documents, waiting up to ``timeout``
+        seconds for one; an empty page at ``since`` if none came.
 
         The wait is bounded by our own read timeout too, since pouchdb-server ignores
-        ``timeout``. :raises CouchError: 503 if CouchDB cannot be reached
+        ``timeout``. :raises CouchError: CouchDB's own errors; 503 if it cannot be reached
         """
-        params = {"feed": "longpoll", "since": since, "limit": "1", "timeout": str(max(int(timeout * 1000), 1))}
+        params = {"feed": "longpoll", "since": since, "limit": str(limit), "include_docs": "true",
+                  "timeout": str(max(int(timeout * 1000), 1))}
         try:
             response = self.session.get(self.url(db, "_changes"), params=params,
                                         timeout=(self.timeouts.connect, timeout + 1.0))
         except (requests.Timeout, requests.ConnectionError) as error:
             if _timed_out(error):
-                return
+                return {"results": [], "last_seq": since}
             raise errors.service_unavailable("CouchDB is unreachable; try again later") from None
         except requests.RequestException:
             raise errors.service_unavailable("CouchDB is unreachable; try again later") from None
         if response.status_code >= 300:
             raise _error_of(response)
+        try:
+            page: dict[str, Any] = orjson.loads(response.content)
+        except orjson.JSONDecodeError:
+            raise errors.service_unavailable("CouchDB sent an unreadable answer; try again later") from None
+        return page
 
     def close(self) -> None:
         """Close every pooled connection."""

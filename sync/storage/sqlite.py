@@ -34,13 +34,14 @@ import orjson
 
 from .. import errors, revtree
 from ..access import EVERYTHING, AccessRules, NoRules, Scope, Validator
-from ..changes import ChangeNotifier
+from ..changes import ChangeHub, Signal
 from ..documents import AttachmentIn, DocEdit
 from ..revs import new_rev, rev_pos
 from ..revtree import RevTree
 from .base import (
     AllDocsQuery,
     Attachment,
+    Blocking,
     Change,
     ChangesPage,
     ChangesQuery,
@@ -49,6 +50,7 @@ from .base import (
     ReadOptions,
     Store,
     check_db_name,
+    run_here,
 )
 from .sqlite_index import SCHEMA as INDEX_SCHEMA
 from .sqlite_index import Access, ChannelIndex
@@ -85,6 +87,8 @@ CREATE TABLE local_docs (id TEXT PRIMARY KEY, rev INTEGER NOT NULL, body BLOB NO
 # SQLite's default limit on bound parameters is 32766 since 3.32; stay well below it.
 _CHUNK = 500
 _SUFFIX = ".sqlite"
+# Changes a follower reads at most per look.
+_TAIL_PAGE = 1000
 
 
 @dataclass(slots=True)
@@ -108,24 +112,93 @@ class _Batch:
     winners: dict[str, dict[str, Any] | None] = field(default_factory=dict)
 
 
-class _ThreadConnections(threading.local):
-    """Each thread's open connections by database name, with the file's inode."""
+class _Connections:
+    """Open connections per database, lent to one request at a time and kept when returned.
 
-    def __init__(self) -> None:
-        self.open: dict[str, tuple[sqlite3.Connection, int]] = {}
+    Opening per request would re-read the schema each time, and closing the last connection
+    makes SQLite checkpoint and delete the WAL. Connections are not tied to a thread: under
+    gevent thousands of requests share a few OS threads, so a connection per thread (or per
+    greenlet) would be either wrong or thousands. At most ``keep`` idle connections per
+    database stay open; a connection is only reused while its file is the same one (same
+    inode), so a database deleted and created again, by any process, gets fresh ones.
+    """
+
+    def __init__(self, keep: int = 16) -> None:
+        self._keep = keep
+        self._lock = threading.Lock()
+        self._idle: dict[str, list[tuple[sqlite3.Connection, int]]] = {}
+
+    def take(self, name: str, path: Path) -> tuple[sqlite3.Connection, int]:
+        """:raises CouchError: not_found if the file is not there"""
+        try:
+            inode = path.stat().st_ino
+        except FileNotFoundError:
+            raise errors.not_found("Database does not exist.") from None
+        stale = []
+        with self._lock:
+            idle = self._idle.get(name, [])
+            while idle:
+                connection, seen = idle.pop()
+                if seen == inode:
+                    break
+                stale.append(connection)
+            else:
+                connection = None
+        for old in stale:
+            old.close()
+        return (connection, inode) if connection is not None else (_connect(path), inode)
+
+    def give(self, name: str, connection: sqlite3.Connection, inode: int) -> None:
+        if connection.in_transaction:
+            connection.rollback()
+        with self._lock:
+            idle = self._idle.setdefault(name, [])
+            if len(idle) < self._keep:
+                idle.append((connection, inode))
+                return
+        connection.close()
+
+    def close(self, name: str | None = None) -> None:
+        """Close the idle connections of ``name`` (or of every database)."""
+        with self._lock:
+            names = [name] if name is not None else list(self._idle)
+            closing = [connection for key in names for connection, _ in self._idle.pop(key, [])]
+        for connection in closing:
+            connection.close()
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    try:
+        connection = sqlite3.connect(f"file:{path}?mode=rw", uri=True, isolation_level=None,
+                                     check_same_thread=False)
+    except sqlite3.OperationalError:
+        raise errors.not_found("Database does not exist.") from None
+    connection.execute("PRAGMA busy_timeout = 30000")
+    connection.execute("PRAGMA synchronous = FULL")
+    # Erased personal data must not linger in free pages of the file.
+    connection.execute("PRAGMA secure_delete = ON")
+    return connection
 
 
 class SqliteStore(Store):
-    """A directory of SQLite files, one per database."""
+    """A directory of SQLite files, one per database.
+
+    Reads run where they are called: in WAL mode a reader never waits for a lock, and an
+    indexed read takes well under a millisecond. Writes may wait for the file lock (another
+    worker process writing) and for fsync, so they run through :attr:`run_blocking`, which
+    the server points at a bounded pool of OS threads when it runs under gevent.
+    """
 
     def __init__(self, directory: str | os.PathLike[str], limits: Limits | None = None,
-                 notifier: ChangeNotifier | None = None, rules: AccessRules | None = None) -> None:
+                 rules: AccessRules | None = None, poll_interval: float = 0.25,
+                 run_blocking: Blocking = run_here) -> None:
         super().__init__(limits or Limits())
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
-        self.notifier = notifier or ChangeNotifier()
         self.rules: AccessRules = rules or NoRules()
-        self._pool = _ThreadConnections()
+        self.run_blocking = run_blocking
+        self.changes = ChangeHub(self, poll_interval)
+        self._pool = _Connections()
 
     def server_uuid(self) -> str:
         path = self.directory / "server.uuid"
@@ -169,9 +242,7 @@ class SqliteStore(Store):
 
     def delete_db(self, name: str) -> None:
         path = self._path(check_db_name(name))
-        cached = self._pool.open.pop(name, None)
-        if cached is not None:
-            cached[0].close()
+        self._pool.close(name)
         try:
             path.unlink()
         except FileNotFoundError:
@@ -180,71 +251,50 @@ class SqliteStore(Store):
             Path(str(path) + suffix).unlink(missing_ok=True)
 
     def database(self, name: str, scope: Scope = EVERYTHING, validate: Validator | None = None) -> SqliteDatabase:
-        connection = self._connection(check_db_name(name))
-        return SqliteDatabase(name, self.limits, connection, self.notifier, self.rules, scope, validate)
-
-    def _connection(self, name: str) -> sqlite3.Connection:
-        """This thread's connection to ``name``, opened once and kept.
-
-        Opening per request would re-read the schema each time, and closing the last
-        connection makes SQLite checkpoint and delete the WAL, every request. A kept
-        connection is only reused while the file is the same one (same inode): a database
-        deleted and created again, by any process, gets a fresh connection.
-        """
-        path = self._path(name)
-        try:
-            inode = path.stat().st_ino
-        except FileNotFoundError:
-            raise errors.not_found("Database does not exist.") from None
-        pool = self._pool.open
-        cached = pool.get(name)
-        if cached is not None and cached[1] == inode:
-            return cached[0]
-        if cached is not None:
-            cached[0].close()
-        try:
-            connection = sqlite3.connect(f"file:{path}?mode=rw", uri=True, isolation_level=None,
-                                         check_same_thread=False)
-        except sqlite3.OperationalError:
-            raise errors.not_found("Database does not exist.") from None
-        connection.execute("PRAGMA busy_timeout = 30000")
-        connection.execute("PRAGMA synchronous = FULL")
-        # Erased personal data must not linger in free pages of the file.
-        connection.execute("PRAGMA secure_delete = ON")
-        pool[name] = (connection, inode)
-        return connection
+        connection, inode = self._pool.take(name, self._path(check_db_name(name)))
+        return SqliteDatabase(self, name, connection, inode, scope, validate)
 
     def close(self) -> None:
-        """Close this thread's connections (other threads' close when their thread ends)."""
-        for connection, _ in self._pool.open.values():
-            connection.close()
-        self._pool.open.clear()
+        """Close the idle connections (lent ones close when they come back)."""
+        self._pool.close()
 
-    def wait_for_change(self, name: str, since: int, timeout: float) -> None:
-        def current_seq() -> int:
-            database = self.database(name)
-            try:
-                return database.update_seq()
-            finally:
-                database.close()
-
-        self.notifier.wait(name, since, timeout, current_seq)
+    def tail(self, name: str, position: int | None, timeout: float) -> tuple[int, list[Signal]]:
+        """What changed after ``position``, read from the ``seq`` index in one transaction."""
+        connection, inode = self._pool.take(name, self._path(name))
+        try:
+            connection.execute("BEGIN")
+            current = int(connection.execute("SELECT value FROM meta WHERE key = 'update_seq'").fetchone()[0])
+            if position is None or position >= current:
+                return current, []
+            rows = connection.execute("SELECT id, seq, access FROM docs WHERE seq > ? ORDER BY seq LIMIT ?",
+                                      (position, _TAIL_PAGE)).fetchall()
+            signals = []
+            for doc_id, _, access_json in rows:
+                access = Access.from_json(access_json)
+                signals.append(Signal(doc_id, access.channels, frozenset(access.grants)))
+            signals += [Signal(doc_id, None) for (doc_id,) in connection.execute(
+                "SELECT doc_id FROM purges WHERE seq > ?", (position,))]
+            return (rows[-1][1] if len(rows) == _TAIL_PAGE else current), signals
+        finally:
+            self._pool.give(name, connection, inode)
 
     def _path(self, name: str) -> Path:
         return self.directory / (name + _SUFFIX)
 
 
 class SqliteDatabase(Database):
-    """One SQLite file; one connection, used by one request at a time."""
+    """One SQLite file; one connection, lent to one request at a time."""
 
-    def __init__(self, name: str, limits: Limits, connection: sqlite3.Connection, notifier: ChangeNotifier,
-                 rules: AccessRules, scope: Scope, validate: Validator | None) -> None:
-        super().__init__(name, limits, scope, validate)
+    def __init__(self, store: SqliteStore, name: str, connection: sqlite3.Connection, inode: int,
+                 scope: Scope, validate: Validator | None) -> None:
+        super().__init__(name, store.limits, scope, validate)
+        self._store = store
         self._db = connection
-        self._notifier = notifier
-        self._rules = rules
+        self._inode = inode
+        self._rules = store.rules
         self._index = ChannelIndex(connection)
         self._depth = 0
+        self._closed = False
 
     # -- transactions ---------------------------------------------------------------------
 
@@ -276,9 +326,10 @@ class SqliteDatabase(Database):
         self._db.execute("COMMIT")
 
     def close(self) -> None:
-        """Hand the connection back to the thread's pool, with no transaction left open."""
-        if self._db.in_transaction:
-            self._db.rollback()
+        """Hand the connection back to the store, with no transaction left open."""
+        if not self._closed:
+            self._closed = True
+            self._store._pool.give(self.name, self._db, self._inode)
 
     # -- info -----------------------------------------------------------------------------
 
@@ -310,6 +361,12 @@ class SqliteDatabase(Database):
     # -- writes ---------------------------------------------------------------------------
 
     def _bulk_docs(self, edits: list[DocEdit], new_edits: bool) -> list[str | errors.CouchError]:
+        outcomes = self._store.run_blocking(lambda: self._write_batch(edits, new_edits))
+        if any(isinstance(outcome, str) for outcome in outcomes):
+            self._store.changes.notify(self.name)
+        return outcomes
+
+    def _write_batch(self, edits: list[DocEdit], new_edits: bool) -> list[str | errors.CouchError]:
         outcomes: list[str | errors.CouchError] = []
         with self.atomic(immediate=True):
             states = self._load_states({edit.id for edit in edits})
@@ -323,8 +380,6 @@ class SqliteDatabase(Database):
                     outcomes.append(error)
             if batch.docs:
                 self._flush(batch, before)
-        if batch.docs:
-            self._notifier.notify(self.name)
         return outcomes
 
     def _apply(self, edit: DocEdit, new_edits: bool, states: dict[str, _DocState],
@@ -834,6 +889,12 @@ class SqliteDatabase(Database):
         return {"results": [{"id": doc_id} for doc_id in sorted(gone)], "last_seq": current}
 
     def _purge(self, doc_ids: list[str]) -> dict[str, list[str]]:
+        purged = self._store.run_blocking(lambda: self._purge_now(doc_ids))
+        if purged:
+            self._store.changes.notify(self.name)
+        return purged
+
+    def _purge_now(self, doc_ids: list[str]) -> dict[str, list[str]]:
         with self.atomic(immediate=True):
             states = self._load_states(doc_ids)
             if not states:
@@ -856,7 +917,6 @@ class SqliteDatabase(Database):
         # Old page images in the WAL still hold the erased bytes until a checkpoint rewrites
         # the file (secure_delete zeroes the freed space) and truncates the log.
         self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        self._notifier.notify(self.name)
         return {doc_id: revtree.leaves(state.tree) for doc_id, state in states.items()}
 
     # -- local documents ----------------------------------------------------------------------
@@ -868,6 +928,9 @@ class SqliteDatabase(Database):
         return {"_id": "_local/" + local_id, "_rev": f"0-{row[0]}", **orjson.loads(row[1])}
 
     def _put_local(self, local_id: str, rev: str | None, body: dict[str, Any]) -> dict[str, Any]:
+        return self._store.run_blocking(lambda: self._put_local_now(local_id, rev, body))
+
+    def _put_local_now(self, local_id: str, rev: str | None, body: dict[str, Any]) -> dict[str, Any]:
         with self.atomic(immediate=True):
             row = self._db.execute("SELECT rev FROM local_docs WHERE id = ?", (local_id,)).fetchone()
             current = row[0] if row else 0
@@ -880,6 +943,9 @@ class SqliteDatabase(Database):
         return {"ok": True, "id": "_local/" + local_id, "rev": f"0-{current + 1}"}
 
     def _delete_local(self, local_id: str, rev: str | None) -> dict[str, Any]:
+        return self._store.run_blocking(lambda: self._delete_local_now(local_id, rev))
+
+    def _delete_local_now(self, local_id: str, rev: str | None) -> dict[str, Any]:
         with self.atomic(immediate=True):
             row = self._db.execute("SELECT rev FROM local_docs WHERE id = ?", (local_id,)).fetchone()
             if row is None:

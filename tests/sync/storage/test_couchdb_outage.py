@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from sync.changes import EVERY_CHANGE
 from sync.errors import CouchError
 from sync.storage import Limits
 from sync.storage.base import ChangesQuery
@@ -51,7 +52,7 @@ def test_a_hanging_couchdb_times_out_as_503_and_recovers(peer: PouchDBServer) ->
             assert "did not answer within 1 s" in error.reason
             assert took < 4.5, took  # a connect and a read timeout, and no retry of a sent write
         started = time.monotonic()
-        store.wait_for_change("slow", 0, 1.0)
+        assert store.changes.wait("slow", 0, EVERY_CHANGE, 1.0)  # woken: the next read reports it
         assert time.monotonic() - started < 3.5
     finally:
         os.killpg(peer.process.pid, signal.SIGCONT)
@@ -70,6 +71,6 @@ def test_a_stopped_couchdb_is_503_at_once(peer: PouchDBServer) -> None:
         assert (error.status, error.reason) == (503, "CouchDB is unreachable; try again later")
         assert took < 2.0
     started = time.monotonic()
-    store.wait_for_change("gone", 0, 0.5)  # does not raise: the next read reports the outage
+    assert store.changes.wait("gone", 0, EVERY_CHANGE, 0.5)  # does not raise: the next read reports the outage
     assert time.monotonic() - started < 1.5
     store.close()
