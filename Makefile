@@ -9,7 +9,7 @@ CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 WEB_SOURCES := web/build.mjs web/icons.mjs $(shell find web/src -type f 2>/dev/null)
 
-.PHONY: run test bench bench-scope lint clean
+.PHONY: run test bench bench-scope bench-devices lint clean
 
 $(PY_STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,12 @@ bench: $(PY_STAMP) $(NODE_STAMP)
 ## push/pull against pouchdb-server.
 bench-scope: $(PY_STAMP) $(NODE_STAMP)
 	$(PY) bench/scope_bench.py
+
+## Many devices: D live PouchDB tablets against our gateway and pouchdb-server (10, 50, 100, 300),
+## then idle feeds and hostile clients against ours (bench/crowd_bench.py).
+bench-devices: $(PY_STAMP) $(NODE_STAMP)
+	$(PY) bench/devices_bench.py
+	$(PY) bench/crowd_bench.py
 
 lint: $(PY_STAMP)
 	$(VENV)/bin/ruff check .
