@@ -135,6 +135,7 @@ def longpoll(feed: Feed, query: ChangesQuery, timeout: float, heartbeat: float |
 
 def _longpoll(feed: Feed, query: ChangesQuery, page: ChangesPage, deadline: float,
               heartbeat: float | None) -> Iterator[bytes]:
+    yield b""  # the status and headers go out now, as CouchDB sends them, not with the first byte
     with _ends_quietly_when_unavailable():
         next_beat = time.monotonic() + heartbeat if heartbeat else None
         while not page.results:
@@ -168,6 +169,7 @@ def _continuous(feed: Feed, query: ChangesQuery, page: ChangesPage, timeout: flo
                 heartbeat: float | None) -> Iterator[bytes]:
     left = query.limit
     since = query.since
+    yield b""  # headers at once (see _longpoll)
     with _ends_quietly_when_unavailable():
         while True:
             for change in page.results:

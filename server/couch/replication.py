@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 from flask import Response, current_app, request
@@ -29,6 +30,10 @@ def changes(db: str) -> Response:
     feed = request.args.get("feed", "normal")
     settings = current_app.config["SETTINGS"]
     timeout_ms = min(integer("timeout", settings.changes_timeout_ms) or 0, settings.changes_timeout_ms)
+    if timeout_ms == settings.changes_timeout_ms:
+        # Feeds opened together (a fleet reconnecting after a restart) would all time out and
+        # come back together; the longest wait is spread over its last fifth.
+        timeout_ms = int(timeout_ms * random.uniform(0.8, 1.0))  # noqa: S311 - not a secret
     heartbeat = _heartbeat(settings.changes_timeout_ms)
     if feed == "normal" or (feed == "longpoll" and query.descending):
         return Response(feeds.page_json(database.changes(query)), mimetype="application/json")

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
@@ -514,6 +515,17 @@ def test_an_account_revoked_from_the_command_line_ends_its_open_feed(server: Liv
         server.flask("users", "revoke", user.email)  # another process writes the account document
         assert_ends_after_revocation(feed)
         assert get(user.db_url()).status_code == 401
+    finally:
+        feed.close()
+
+
+@pytest.mark.parametrize("feed_kind", ["longpoll", "continuous"])
+def test_a_feed_answers_its_headers_at_once_not_with_its_first_heartbeat(server: LiveServer, feed_kind: str) -> None:
+    user = server.create_user("volunteer")
+    feed = Stream(server.port, feed_path(feed_kind, 10_000), basic(*user.auth))
+    try:
+        assert feed.wait(lambda s: s.status is not None or s.ended, 3), "no status line within 3 s"
+        assert feed.status == 200 and feed.heartbeats == 0 and not feed.ended
     finally:
         feed.close()
 
