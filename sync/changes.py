@@ -32,8 +32,6 @@ log = logging.getLogger(__name__)
 
 # How many past signals a follower keeps, for waiters whose cursor is a little behind.
 _HISTORY = 4096
-# A follower with no waiters and no subscribers stops after this many idle seconds.
-_IDLE_STOP = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,11 +88,14 @@ Subscriber = Callable[[list[Signal]], None]
 class _Follower:
     """Follows one database for this process."""
 
-    def __init__(self, hub: ChangeHub, name: str, position: Any) -> None:
+    def __init__(self, hub: ChangeHub, name: str, position: Any, first: int) -> None:
         self.hub = hub
         self.name = name
         self.position = position
-        self.count = 0  # signals seen so far: the cursor waiters hold
+        # Signals are counted on from where the database's previous follower stopped: a
+        # cursor older than ``first`` was taken from that one and may have missed something.
+        self.first = first
+        self.count = first  # the cursor waiters hold
         self.history: deque[tuple[int, Signal]] = deque(maxlen=_HISTORY)
         self.waiters: set[_Waiter] = set()
         self.subscribers: list[Subscriber] = []
@@ -106,7 +107,7 @@ class _Follower:
 
     def missed(self, after: int, interest: Interest) -> bool:
         """Whether a signal after cursor ``after`` concerns ``interest`` (or may have: history lost)."""
-        if self.gone:
+        if self.gone or after < self.first:
             return True
         if self.history and self.history[0][0] > after + 1:
             return True
@@ -141,7 +142,7 @@ class _Follower:
             with self.lock:
                 if self.waiters or self.subscribers:
                     self.last_used = time.monotonic()
-                elif time.monotonic() - self.last_used > _IDLE_STOP:
+                elif time.monotonic() - self.last_used > self.hub.idle_stop:
                     self.hub.forget(self)
                     return
             if not self.hub.tail_timeout:
@@ -181,22 +182,29 @@ class _Follower:
 class ChangeHub:
     """The followers of one process, by database name."""
 
-    def __init__(self, tail: Tail, poll_interval: float = 0.25, tail_timeout: float = 0.0) -> None:
+    def __init__(self, tail: Tail, poll_interval: float = 0.25, tail_timeout: float = 0.0,
+                 idle_stop: float = 30.0) -> None:
         """:param tail_timeout: how long the store's :meth:`Tail.tail` may wait for a change
             itself (CouchDB's longpoll); 0 for a store that answers at once and is asked again
-            every ``poll_interval`` seconds or when poked"""
+            every ``poll_interval`` seconds or when poked
+        :param idle_stop: a follower nobody waited on for this many seconds stops"""
         self.tail = tail
         self.poll_interval = poll_interval
         self.tail_timeout = tail_timeout
+        self.idle_stop = idle_stop
         self._lock = threading.Lock()
         self._followers: dict[str, _Follower] = {}
+        self._counted = 0  # the highest count a stopped follower reached
 
     def cursor(self, name: str) -> int:
         """Where ``name``'s signals stand now; take it before reading, wait with it after.
 
         :raises CouchError: not_found if the database does not exist
         """
-        return self._follower(name).count
+        follower = self._follower(name)
+        with follower.lock:
+            follower.last_used = time.monotonic()  # a waiter is on its way: do not stop now
+            return follower.count
 
     def wait(self, name: str, after: int, interest: Interest, timeout: float) -> bool:
         """Block until a change after cursor ``after`` concerns ``interest``, or ``timeout`` s.
@@ -235,6 +243,7 @@ class ChangeHub:
 
     def forget(self, follower: _Follower) -> None:
         with self._lock:
+            self._counted = max(self._counted, follower.count)
             if self._followers.get(follower.name) is follower:
                 del self._followers[follower.name]
 
@@ -249,6 +258,6 @@ class ChangeHub:
         with self._lock:
             follower = self._followers.get(name)
             if follower is None:
-                follower = self._followers[name] = _Follower(self, name, position)
+                follower = self._followers[name] = _Follower(self, name, position, self._counted + 1)
                 follower.thread.start()
         return follower

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from schemas.channels import DomainRules
-from sync.changes import EVERY_CHANGE, Interest
+from sync.changes import EVERY_CHANGE, ChangeHub, Interest
 from sync.storage import Limits
 from sync.storage.sqlite import SqliteStore
 
@@ -106,3 +106,13 @@ def test_waiting_on_a_deleted_database_ends_at_once(store: SqliteStore) -> None:
     store.delete_db("db")
     waiter.join(5)
     assert outcome == [True]  # woken, so that the feed's next read reports not_found
+
+
+def test_a_cursor_from_a_follower_that_stopped_still_sees_what_followed(store: SqliteStore) -> None:
+    store.changes = ChangeHub(store, poll_interval=0.02, idle_stop=0.1)
+    cursor = store.changes.cursor("db")
+    time.sleep(0.5)  # nobody waits: the follower stops
+    put(store, event("event:e7", []))  # no follower sees this write happen
+    started = time.monotonic()
+    assert store.changes.wait("db", cursor, Interest(frozenset({"event:e7"})), 5.0)
+    assert time.monotonic() - started < 0.5
