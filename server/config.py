@@ -20,7 +20,7 @@ class Settings:
     max_request_size: int = 64 * 1024 * 1024
     revs_limit: int = 1000
     changes_timeout_ms: int = 60_000
-    changes_poll_interval: float = 0.25
+    changes_poll_interval: float = 0.05
     # Open changes feeds one account may hold per worker process (several devices of one
     # user, each with a feed or two); past it, 429.
     max_feeds_per_account: int = 20

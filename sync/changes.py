@@ -182,7 +182,7 @@ class _Follower:
 class ChangeHub:
     """The followers of one process, by database name."""
 
-    def __init__(self, tail: Tail, poll_interval: float = 0.25, tail_timeout: float = 0.0,
+    def __init__(self, tail: Tail, poll_interval: float = 0.05, tail_timeout: float = 0.0,
                  idle_stop: float = 30.0) -> None:
         """:param tail_timeout: how long the store's :meth:`Tail.tail` may wait for a change
             itself (CouchDB's longpoll); 0 for a store that answers at once and is asked again

@@ -88,7 +88,7 @@ class CouchStore(Store):
 
     def __init__(self, url: str, limits: Limits | None = None, rules: AccessRules | None = None,
                  timeouts: Timeouts = DEFAULT_TIMEOUTS, pool_size: int = 64, rules_js: str = RULES_JS,
-                 poll_interval: float = 0.25) -> None:
+                 poll_interval: float = 0.05) -> None:
         super().__init__(limits or Limits())
         self.client = CouchClient(url, timeouts, pool_size)
         # One longpoll per database and process follows CouchDB for every waiting feed.

@@ -190,7 +190,7 @@ class SqliteStore(Store):
     """
 
     def __init__(self, directory: str | os.PathLike[str], limits: Limits | None = None,
-                 rules: AccessRules | None = None, poll_interval: float = 0.25,
+                 rules: AccessRules | None = None, poll_interval: float = 0.05,
                  run_blocking: Blocking = run_here) -> None:
         super().__init__(limits or Limits())
         self.directory = Path(directory)
@@ -262,10 +262,11 @@ class SqliteStore(Store):
         """What changed after ``position``, read from the ``seq`` index in one transaction."""
         connection, inode = self._pool.take(name, self._path(name))
         try:
-            connection.execute("BEGIN")
             current = int(connection.execute("SELECT value FROM meta WHERE key = 'update_seq'").fetchone()[0])
             if position is None or position >= current:
-                return current, []
+                return current, []  # the common case: one row read, no transaction
+            connection.execute("BEGIN")
+            current = int(connection.execute("SELECT value FROM meta WHERE key = 'update_seq'").fetchone()[0])
             rows = connection.execute("SELECT id, seq, access FROM docs WHERE seq > ? ORDER BY seq LIMIT ?",
                                       (position, _TAIL_PAGE)).fetchall()
             signals = []
