@@ -40,13 +40,16 @@ class FeedSlots:
         self._open: dict[str, int] = {}
         self._lock = threading.Lock()
 
-    def take(self, account: str) -> Callable[[], None]:
+    def take(self, account: str, exempt: bool = False) -> Callable[[], None]:
         """Hold one slot of ``account``; returns the (idempotent) release.
+
+        ``exempt`` accounts are counted but never refused: admins, whose accounts only an
+        admin creates, may run a replicator or a fleet under one login.
 
         :raises CouchError: 429 if the account holds ``limit`` feeds already
         """
         with self._lock:
-            if self._open.get(account, 0) >= self.limit:
+            if not exempt and self._open.get(account, 0) >= self.limit:
                 raise errors.too_many_requests(
                     f"This account has {self.limit} open changes feeds already; close one or try again later.", 10)
             self._open[account] = self._open.get(account, 0) + 1

@@ -43,9 +43,10 @@ def changes(db: str) -> Response:
         serve = feeds.continuous
     else:
         raise errors.bad_request(f"Invalid feed: {feed[:32]}")
+    principal = current_principal()
     slots: feeds.FeedSlots = current_app.extensions["feed_slots"]
     live = feeds.Feed(get_store().changes, db, database_opener(db), credential_check(),
-                      slots.take(current_principal().user_id))
+                      slots.take(principal.user_id, exempt=principal.is_admin))
     stream = serve(live, query, timeout_ms / 1000, heartbeat)
     return Response(stream, mimetype="application/json", headers=_STREAM_HEADERS)
 

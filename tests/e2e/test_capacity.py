@@ -30,7 +30,7 @@ import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
-from tests.conftest import LiveServer, User
+from tests.conftest import ADMIN, LiveServer, User
 from tests.schemas.examples import EXAMPLES
 
 MAIN_DB = "miteinander"
@@ -371,6 +371,12 @@ def test_an_account_over_its_feed_cap_gets_429_and_another_account_is_unaffected
             again = open_feed(alice)
             assert again.wait(lambda s: s.status is not None or s.eof, 10)
             assert again.status == 429, f"a sixth feed after the slot came back got {again.status}, not 429"
+
+            # Admins (accounts only an admin creates) may run a whole fleet under one login.
+            fleet = [Stream(server.port, feed_path("continuous", 500), basic(*ADMIN)) for _ in range(8)]
+            streams.extend(fleet)
+            assert pump(fleet, lambda s: s.heartbeats >= 1 or s.ended, 10)
+            assert [s.status for s in fleet] == [200] * 8
         finally:
             for stream in streams:
                 stream.close()
