@@ -44,8 +44,21 @@ class BlockingPool:
                 if self._pool is None:
                     from gevent.threadpool import ThreadPool
                     self._pool = ThreadPool(self.size)
-        result: T = self._pool.apply(work)
+        # The outcome comes back as a value: gevent would print every exception raised in a
+        # pool thread (a 409 conflict is an ordinary answer, not a crash worth a traceback).
+        outcome: tuple[bool, Any] = self._pool.apply(_capture, (work,))
+        succeeded, value = outcome
+        if not succeeded:
+            raise value
+        result: T = value
         return result
+
+
+def _capture(work: Callable[[], T]) -> tuple[bool, Any]:
+    try:
+        return True, work()
+    except Exception as error:  # handed to the caller, which raises it
+        return False, error
 
 
 # Writes to the embedded store: several, so that one slow fsync does not hold up the rest.

@@ -21,6 +21,9 @@ class Settings:
     revs_limit: int = 1000
     changes_timeout_ms: int = 60_000
     changes_poll_interval: float = 0.05
+    # A woken feed waits this long before it reads, so that changes arriving together go out
+    # in one answer: under load each device then makes far fewer round trips.
+    changes_batch_ms: int = 50
     # Open changes feeds one account may hold per worker process (several devices of one
     # user, each with a feed or two); past it, 429.
     max_feeds_per_account: int = 20
@@ -65,6 +68,7 @@ class Settings:
             auth_failures_per_account=number("AUTH_FAILURES_PER_ACCOUNT", defaults.auth_failures_per_account),
             auth_failures_per_address=number("AUTH_FAILURES_PER_ADDRESS", defaults.auth_failures_per_address),
             credential_cache_seconds=number("CREDENTIAL_CACHE_SECONDS", defaults.credential_cache_seconds),
+            changes_batch_ms=number("CHANGES_BATCH_MS", defaults.changes_batch_ms),
             gzip_level=number("GZIP_LEVEL", defaults.gzip_level),
             main_db=environ.get("MITEINANDER_DB", defaults.main_db),
             token_ttl_days=number("TOKEN_TTL_DAYS", defaults.token_ttl_days),

@@ -79,6 +79,7 @@ class Feed:
     open_database: Opener
     still_allowed: Callable[[], bool]
     release: Callable[[], None]
+    batch_window: float = 0.0
     _cursor: int = 0
     _interest: Interest = EVERY_CHANGE
 
@@ -98,8 +99,15 @@ class Feed:
         return page
 
     def wait(self, timeout: float) -> bool:
-        """Whether a change that concerns the reader arrived within ``timeout`` seconds."""
-        return self.changes.wait(self.name, self._cursor, self._interest, timeout)
+        """Whether a change that concerns the reader arrived within ``timeout`` seconds.
+
+        After a wake-up the feed lets :attr:`batch_window` pass, so that what arrives
+        together is read and sent together.
+        """
+        woken = self.changes.wait(self.name, self._cursor, self._interest, timeout)
+        if woken and self.batch_window:
+            time.sleep(self.batch_window)
+        return woken
 
 
 def page_json(page: ChangesPage) -> bytes:

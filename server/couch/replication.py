@@ -46,7 +46,7 @@ def changes(db: str) -> Response:
     principal = current_principal()
     slots: feeds.FeedSlots = current_app.extensions["feed_slots"]
     live = feeds.Feed(get_store().changes, db, database_opener(db), credential_check(),
-                      slots.take(principal.user_id, exempt=principal.is_admin))
+                      slots.take(principal.user_id, exempt=principal.is_admin), settings.changes_batch_ms / 1000)
     stream = serve(live, query, timeout_ms / 1000, heartbeat)
     return Response(stream, mimetype="application/json", headers=_STREAM_HEADERS)
 
