@@ -124,7 +124,7 @@ class _Connections:
     inode), so a database deleted and created again, by any process, gets fresh ones.
     """
 
-    def __init__(self, keep: int = 16) -> None:
+    def __init__(self, keep: int = 32) -> None:
         self._keep = keep
         self._lock = threading.Lock()
         self._idle: dict[str, list[tuple[_Connection, int]]] = {}
