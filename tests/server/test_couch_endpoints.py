@@ -107,6 +107,27 @@ def test_longpoll_times_out_empty_with_heartbeats(db_url: str) -> None:
     assert response.text.strip() == '{"results":[],"last_seq":0}'
 
 
+def test_feeds_whose_database_is_deleted_end_cleanly(db_url: str) -> None:
+    """CouchDB ends the feed; the next request gets the 404. No cut stream, no 500."""
+    bulk(db_url, [{"_id": "a"}])
+    timer = threading.Timer(0.5, lambda: requests.delete(db_url, timeout=10))
+    timer.start()
+    started = time.monotonic()
+    longpoll = requests.get(db_url + "/_changes", params={"feed": "longpoll", "since": 1, "timeout": 20_000,
+                                                          "heartbeat": 200}, timeout=30)
+    timer.join()
+    assert longpoll.status_code == 200 and time.monotonic() - started < 10
+    assert json.loads(longpoll.text.strip()) == {"results": [], "last_seq": 1}
+    assert requests.get(db_url + "/_changes", timeout=10).status_code == 404
+
+    assert requests.put(db_url, timeout=10).status_code == 201
+    bulk(db_url, [{"_id": "b"}])
+    threading.Timer(0.5, lambda: requests.delete(db_url, timeout=10)).start()
+    continuous = requests.get(db_url + "/_changes", params={"feed": "continuous", "heartbeat": 200}, timeout=30)
+    lines = [json.loads(line) for line in continuous.text.split("\n") if line.strip()]
+    assert continuous.status_code == 200 and lines[0]["id"] == "b" and lines[-1] == {"last_seq": 1}
+
+
 def test_continuous_feed_streams_lines(db_url: str) -> None:
     bulk(db_url, [{"_id": "a"}, {"_id": "b"}])
     timer = threading.Timer(0.3, lambda: bulk(db_url, [{"_id": "c"}]))
