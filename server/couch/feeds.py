@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import random
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator
@@ -50,8 +51,10 @@ class FeedSlots:
         """
         with self._lock:
             if not exempt and self._open.get(account, 0) >= self.limit:
+                # Refused together, told to come back at different times: no herd in 10 s.
                 raise errors.too_many_requests(
-                    f"This account has {self.limit} open changes feeds already; close one or try again later.", 10)
+                    f"This account has {self.limit} open changes feeds already; close one or try again later.",
+                    random.randint(5, 15))  # noqa: S311 - not a secret
             self._open[account] = self._open.get(account, 0) + 1
         released = False
 
