@@ -118,8 +118,15 @@ limiter = Limiter(key_func=get_remote_address, storage_uri="memory://", default_
 
 
 def init_limiter(app: Flask) -> None:
-    """Rate limits for the endpoints that take passwords."""
+    """Rate limits for the endpoints that take passwords.
+
+    The limits are per route (decorators, checked when the view runs). The extension's
+    global before-request hook only serves default limits, of which there are none, and it
+    cost every request, sync traffic included, about 5% of the worker's time (BENCHMARKS.md):
+    it is taken out again.
+    """
     limiter.init_app(app)
+    app.before_request_funcs[None].remove(limiter._check_request_limit)  # noqa: SLF001
 
 
 def init_compress(app: Flask, settings: Settings) -> None:
