@@ -111,29 +111,32 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from sync_bench import (
+from common import (
+    FLASK,
     GUNICORN,
     HOST,
     POUCHDB_SERVER,
+    PYTHON,
     REPO,
     BenchError,
     Server,
+    bench_parser,
     create_admin,
     free_port,
+    gateway,
     http,
     kill_group,
     machine_info,
+    node_env,
+    pouchdb_server,
+    proc_table,
     run_bench,
 )
 
 CLIENT = REPO / "bench" / "devices_client.mjs"
-FLASK = REPO / ".venv" / "bin" / "flask"
-PYTHON = REPO / ".venv" / "bin" / "python"
 MAIN_DB = "miteinander"
 NODE_HEAP_MB = 6144
 IDLE_SETTLE_S = 3.0  # pause between the drain and the idle window
-PAGE = os.sysconf("SC_PAGE_SIZE")
-TICKS = os.sysconf("SC_CLK_TCK")
 
 sys.path.insert(0, str(REPO))  # schemas/ and server/, to check the documents beforehand
 
@@ -268,28 +271,6 @@ def check_documents(public: list[dict[str, Any]], writes: list[dict[str, Any]], 
 # ---------------------------------------------------------------- process sampling
 
 
-def proc_table() -> dict[int, tuple[float, int, int]]:
-    """pgid -> (CPU seconds incl. reaped children, RSS bytes, processes) over all of /proc."""
-    groups: dict[int, list[float]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as handle:
-                stat = handle.read()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()
-        pgid = int(fields[2])
-        cpu = (int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])) / TICKS
-        rss = int(fields[21]) * PAGE
-        slot = groups.setdefault(pgid, [0.0, 0, 0])
-        slot[0] += cpu
-        slot[1] += rss
-        slot[2] += 1
-    return {pgid: (v[0], int(v[1]), int(v[2])) for pgid, v in groups.items()}
-
-
 class Sampler(threading.Thread):
     """Samples CPU and RSS of named process groups every ``interval`` seconds."""
 
@@ -378,8 +359,7 @@ class NodeProc:
 
 
 def start_node(name: str, args: list[str], log: Path, heap: bool = True) -> NodeProc:
-    env = dict(os.environ)
-    env.pop("NODE_OPTIONS", None)
+    env = node_env()
     cmd = ["node", *([f"--max-old-space-size={NODE_HEAP_MB}"] if heap else []), str(CLIENT), *args]
     err = open(log, "wb")  # noqa: SIM115 - the child holds it; closed by the OS when both are done
     proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
@@ -403,46 +383,10 @@ def start_node(name: str, args: list[str], log: Path, heap: bool = True) -> Node
 # ---------------------------------------------------------------- servers
 
 
-def wait_up(server: Server, timeout: float = 60.0) -> None:
-    assert server.proc is not None
-    deadline = time.monotonic() + timeout
-    last = ""
-    while time.monotonic() < deadline:
-        if server.proc.poll() is not None:
-            raise BenchError(f"{server.name} exited with {server.proc.returncode}:\n{server.log_tail()}")
-        try:
-            status, _ = http("GET", server.base + server.ready_path, timeout=2)
-            if status == 200:
-                return
-            last = f"HTTP {status}"
-        except OSError as err:
-            last = str(err)
-        time.sleep(0.2)
-    raise BenchError(f"{server.name} did not answer within {timeout:.0f} s ({last}):\n{server.log_tail()}")
-
-
-def pouchdb_server(name: str, home: Path) -> Server:
+def ours_gateway(home: Path, couchdb_url: str | None) -> Server:
     home.mkdir(parents=True)
-    port = free_port()
-    (home / "config.json").write_text(json.dumps({"log": {"file": str(home / "log.txt"), "level": "warning"}}))
-    env = dict(os.environ)
-    env.pop("NODE_OPTIONS", None)
-    cmd = [str(POUCHDB_SERVER), "--in-memory", "--host", HOST, "--port", str(port), "--no-stdout-logs",
-           "--config", str(home / "config.json"), "--dir", str(home / "db")]
-    return Server(name, cmd, home, env, port, "/", "/", home / "server.log")
-
-
-def gateway(home: Path, couchdb_url: str | None) -> Server:
-    home.mkdir(parents=True)
-    port = free_port()
-    env = dict(os.environ, PORT=str(port), HOST=HOST, MITEINANDER_DATA_DIR=str(home / "data"), ACCESS_LOG="0",
-               DEMO="0")
-    env.pop("NODE_OPTIONS", None)
-    env.pop("COUCHDB_URL", None)
-    if couchdb_url:
-        env["COUCHDB_URL"] = couchdb_url
-    return Server("ours", [str(GUNICORN), "-c", "gunicorn.conf.py", "wsgi:app", "--control-socket",
-                           str(home / "gunicorn.ctl")], REPO, env, port, "/sync/", "/sync/", home / "server.log")
+    return gateway("ours", home / "data", home / "gunicorn.ctl", home / "server.log",
+                   {"DEMO": "0", "COUCHDB_URL": couchdb_url})
 
 
 ACCOUNTS_SCRIPT = r"""
@@ -570,7 +514,7 @@ def run_one(ctx: RunContext, target: str, plan: Plan) -> dict[str, Any]:
             server = pouchdb_server("pouchdb-server", home / "pouchdb")
             server.start()
             started.append(server)
-            wait_up(server)
+            server.wait_ready(check=False)
             server.check_access()
         else:
             couch_url = None
@@ -578,7 +522,7 @@ def run_one(ctx: RunContext, target: str, plan: Plan) -> dict[str, Any]:
                 store = pouchdb_server("store", home / "store")
                 store.start()
                 started.append(store)
-                wait_up(store)
+                store.wait_ready(check=False)
                 couch_url = store.base
                 if args.store_proxy:
                     port = free_port()
@@ -587,10 +531,10 @@ def run_one(ctx: RunContext, target: str, plan: Plan) -> dict[str, Any]:
                     if proxy.wait_event("ready", time.monotonic() + 30) is None:
                         raise BenchError("the counting proxy did not start")
                     couch_url = f"http://{HOST}:{port}"
-            server = gateway(home / "ours", couch_url)
+            server = ours_gateway(home / "ours", couch_url)
             server.start()
             started.append(server)
-            wait_up(server)
+            server.wait_ready(check=False)
             server.auth = create_admin(server.env)
             server.check_access()
         sampler.watch("server", server.proc.pid)  # type: ignore[union-attr]
@@ -1210,8 +1154,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = bench_parser(__doc__)
     parser.add_argument("--devices", default=None,
                         help="device counts, comma-separated (10,50,100,300; --couchdb-store: 50; --quick: 5,10)")
     parser.add_argument("--duration", type=float, default=None, help="seconds of writes (30; --quick: 8)")

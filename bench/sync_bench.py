@@ -22,32 +22,33 @@ rounds are reported with the ratios ours/theirs. Everything started here is stop
 from __future__ import annotations
 
 import argparse
-import base64
-import datetime as dt
 import json
 import os
-import platform
-import secrets
-import shutil
-import signal
-import socket
-import statistics
 import subprocess
 import sys
-import tempfile
-import time
-import urllib.error
-import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
+from common import (
+    GUNICORN,
+    POUCHDB_SERVER,
+    REPO,
+    Server,
+    bench_parser,
+    create_admin,
+    fmt_rate,
+    fmt_ratio,
+    gateway,
+    kill_group,
+    machine_info,
+    median,
+    pouchdb_server,
+    run_bench,
+)
+
 CLIENT = REPO / "bench" / "sync_client.mjs"
-GUNICORN = REPO / ".venv" / "bin" / "gunicorn"
-POUCHDB_SERVER = REPO / "node_modules" / ".bin" / "pouchdb-server"
-HOST = "127.0.0.1"
 
 TARGETS = ("ours", "pouchdb-memory", "pouchdb-disk")
 THEIRS = ("pouchdb-memory", "pouchdb-disk")
@@ -61,191 +62,15 @@ LABELS = {
 }
 
 
-class BenchError(Exception):
-    """A server did not start, or a measurement failed."""
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-def http(method: str, url: str, timeout: float = 10.0, auth: str | None = None) -> tuple[int, bytes]:
-    headers = {"Accept": "application/json"}
-    if auth:
-        headers["Authorization"] = "Basic " + base64.b64encode(auth.encode()).decode()
-    request = urllib.request.Request(url, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as err:
-        return err.code, err.read()
-
-
-def kill_group(proc: subprocess.Popen[Any], grace: float = 10.0) -> None:
-    """SIGTERM the process group, then SIGKILL after ``grace`` s; bounded waits only."""
-    if proc.poll() is None:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
-            proc.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            pass
-    # The leader may be gone while children (gunicorn workers) linger: kill what is left.
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        print(f"warning: process group {proc.pid} did not exit", file=sys.stderr)
-
-
-def group_cpu_seconds(pgid: int) -> float:
-    """user+system CPU of every live process in group ``pgid`` (gunicorn's workers included)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as handle:
-                stat = handle.read()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()
-        if int(fields[2]) == pgid:
-            total += int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])
-    return total / ticks
-
-
-@dataclass
-class Server:
-    name: str
-    cmd: list[str]
-    cwd: Path
-    env: dict[str, str]
-    port: int
-    db_prefix: str  # URL path before the database name
-    ready_path: str
-    log_path: Path
-    auth: str | None = None  # "name:password" for HTTP Basic
-    proc: subprocess.Popen[Any] | None = None
-    log_file: Any = None
-
-    @property
-    def base(self) -> str:
-        return f"http://{HOST}:{self.port}"
-
-    def db_url(self, db: str) -> str:
-        return f"{self.base}{self.db_prefix}{db}"
-
-    def start(self) -> None:
-        self.log_file = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(
-            self.cmd, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL,
-            stdout=self.log_file, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-
-    def wait_ready(self, timeout: float = 60.0) -> None:
-        assert self.proc is not None
-        deadline = time.monotonic() + timeout
-        last = ""
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise BenchError(f"{self.name} exited with {self.proc.returncode}:\n{self.log_tail()}")
-            try:
-                status, _ = http("GET", self.base + self.ready_path, timeout=2)
-                if status == 200:
-                    self.check_access()
-                    return
-                last = f"HTTP {status}"
-            except OSError as err:
-                last = str(err)
-            time.sleep(0.2)
-        raise BenchError(f"{self.name} did not answer within {timeout:.0f} s ({last}):\n{self.log_tail()}")
-
-    def check_access(self) -> None:
-        """Creating and deleting a database works with the credentials we have."""
-        probe = self.db_url(f"bench-probe-{uuid.uuid4().hex[:8]}")
-        status, body = http("PUT", probe, auth=self.auth)
-        if status != 201:
-            raise BenchError(f"{self.name}: PUT {probe} -> {status} {body[:300]!r}")
-        http("DELETE", probe, auth=self.auth)
-
-    def delete_db(self, db: str) -> None:
-        http("DELETE", self.db_url(db), timeout=60, auth=self.auth)
-
-    def cpu_seconds(self) -> float:
-        return group_cpu_seconds(self.proc.pid) if self.proc else 0.0
-
-    def log_tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            kill_group(self.proc)
-        if self.log_file is not None:
-            self.log_file.close()
-            self.log_file = None
-
-
 def make_servers(work: Path) -> dict[str, Server]:
-    env = dict(os.environ)
-    env.pop("NODE_OPTIONS", None)
-
     ours_dir = work / "ours"
     ours_dir.mkdir()
-    ours_port = free_port()
-    ours_env = dict(env, PORT=str(ours_port), HOST=HOST, MITEINANDER_DATA_DIR=str(ours_dir / "data"),
-                    ACCESS_LOG="0")
-    # As `make run`; only gunicorn's control socket goes to the temp dir, so that it cannot
-    # clash with a gunicorn already running on this machine.
-    ours = Server("ours", [str(GUNICORN), "-c", "gunicorn.conf.py", "wsgi:app",
-                           "--control-socket", str(ours_dir / "gunicorn.ctl")],
-                  REPO, ours_env, ours_port, "/sync/", "/sync/", ours_dir / "server.log")
-
-    ours.auth = create_admin(ours_env)
+    ours = gateway("ours", ours_dir / "data", ours_dir / "gunicorn.ctl", ours_dir / "server.log")
+    ours.auth = create_admin(ours.env)
     servers = {"ours": ours}
     for name, store_args in (("pouchdb-memory", ["--in-memory"]), ("pouchdb-disk", [])):
-        home = work / name
-        home.mkdir()
-        port = free_port()
-        # Per-request logging to log.txt at "warning" (errors still logged); -n keeps it off
-        # stdout. Ours runs with ACCESS_LOG=0, so neither side pays for access logs.
-        config = {"log": {"file": str(home / "log.txt"), "level": "warning"}}
-        (home / "config.json").write_text(json.dumps(config))
-        cmd = [str(POUCHDB_SERVER), *store_args, "--port", str(port), "--host", HOST,
-               "--no-stdout-logs", "--config", str(home / "config.json"), "--dir", str(home / "db")]
-        servers[name] = Server(name, cmd, home, env, port, "/", "/", home / "server.log")
+        servers[name] = pouchdb_server(name, work / name, store_args)
     return servers
-
-
-def create_admin(env: dict[str, str]) -> str | None:
-    """A throwaway admin account in our fresh data dir, as an admin would make one
-    (``flask --app wsgi users create``); None if this version of the server has no accounts.
-
-    Admin, because every measurement uses a database of its own and only admins reach
-    databases other than the synced one; documents are still validated against the schemas.
-    """
-    flask = REPO / ".venv" / "bin" / "flask"
-    probe = subprocess.run([str(flask), "--app", "wsgi", "users", "--help"], cwd=REPO, env=env,
-                           capture_output=True, timeout=120)
-    if probe.returncode != 0:
-        return None
-    email, password = "bench-admin@example.org", secrets.token_urlsafe(16)
-    made = subprocess.run([str(flask), "--app", "wsgi", "users", "create", email, "--role", "admin",
-                           "--password", password], cwd=REPO, env=env, capture_output=True, timeout=120)
-    if made.returncode != 0:
-        raise BenchError(f"could not create the benchmark account: {made.stderr.decode()[-2000:]}")
-    return f"{email}:{password}"
 
 
 def validate_sample(docs: list[dict[str, Any]]) -> str:
@@ -331,71 +156,6 @@ def measure(runner: Runner, server: Server, mode: str, db: str, seed: int = 1) -
 
 def fresh_db(kind: str, round_no: int) -> str:
     return f"bench-{kind}-r{round_no}-{uuid.uuid4().hex[:10]}"
-
-
-def fmt_rate(value: float | None) -> str:
-    return f"{value:10.1f}" if value is not None else "    FAILED"
-
-
-def fmt_ratio(ours: float | None, theirs: float | None) -> str:
-    if not ours or not theirs:
-        return "   n/a"
-    return f"{ours / theirs:5.2f}x"
-
-
-def median(values: list[float]) -> float | None:
-    return statistics.median(values) if values else None
-
-
-def machine_info() -> dict[str, Any]:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem_gib = None
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                mem_gib = round(int(line.split()[1]) / 1024 / 1024, 1)
-    except OSError:
-        pass
-
-    def version(cmd: list[str]) -> str:
-        try:
-            return subprocess.run(cmd, capture_output=True, text=True, timeout=20).stdout.strip()
-        except (OSError, subprocess.TimeoutExpired):
-            return "?"
-
-    def git(*args: str) -> str:
-        try:
-            return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True,
-                                  timeout=20).stdout.strip()
-        except (OSError, subprocess.TimeoutExpired):
-            return "?"
-
-    dirty = [line for line in git("status", "--porcelain", "--", "server", "sync", "schemas",
-                                  "wsgi.py", "gunicorn.conf.py").splitlines() if line.strip()]
-    return {
-        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "commit": git("rev-parse", "--short", "HEAD"),
-        "uncommitted_server_files": len(dirty),
-        "loadavg_start": os.getloadavg(),
-        "nproc": os.cpu_count(),
-        "arch": platform.machine(),
-        "cpu": cpu,
-        "mem_gib": mem_gib,
-        "kernel": platform.release(),
-        "python": platform.python_version(),
-        "node": version(["node", "--version"]),
-        "gunicorn": version([str(GUNICORN), "--version"]),
-        "pouchdb": json.loads((REPO / "node_modules/pouchdb/package.json").read_text())["version"],
-        "pouchdb_server": json.loads(
-            (REPO / "node_modules/pouchdb-server/package.json").read_text())["version"],
-    }
 
 
 def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
@@ -567,8 +327,7 @@ def print_summary(args: argparse.Namespace, summary: dict[str, Any], failures: l
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = bench_parser(__doc__)
     parser.add_argument("--docs", type=int, default=None, help="documents per measurement (10000)")
     parser.add_argument("--rounds", type=int, default=None, help="rounds; medians are reported (3)")
     parser.add_argument("--clients", type=int, default=None,
@@ -596,38 +355,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.timeout is None:
         args.timeout = 120 + args.docs / 20
     return args
-
-
-def run_bench(args: argparse.Namespace, required: tuple[Path, ...], make_target: str, prefix: str,
-              run: Any) -> int:
-    """What every benchmark does around its measurements: check the tools are installed, turn
-    SIGTERM into a clean exit, work in a temp dir that is removed afterwards (unless --keep),
-    and write the results as JSON on request."""
-    for path in required:
-        if not path.exists():
-            print(f"missing {path}; run `make {make_target}` (it installs the venv and node_modules)",
-                  file=sys.stderr)
-            return 2
-
-    def on_sigterm(signum: int, frame: Any) -> None:
-        raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGTERM, on_sigterm)
-    work = Path(tempfile.mkdtemp(prefix=prefix))
-    try:
-        results = run(args, work)
-        if args.json_out:
-            args.json_out.write_text(json.dumps(results, indent=2, default=str, ensure_ascii=False))
-            print(f"\nresults written to {args.json_out}")
-        return 1 if results["failures"] else 0
-    except BenchError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    finally:
-        if args.keep:
-            print(f"kept {work}", file=sys.stderr)
-        else:
-            shutil.rmtree(work, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:
