@@ -115,16 +115,19 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from sync_bench import (
+from common import (
     GUNICORN,
     HOST,
     POUCHDB_SERVER,
+    PYTHON,
     REPO,
     BenchError,
-    free_port,
-    group_cpu_seconds,
-    kill_group,
+    Server,
+    gateway,
+    group_members,
+    group_rss_mib,
     machine_info,
+    pouchdb_server,
     run_bench,
 )
 
@@ -132,12 +135,11 @@ SCENARIOS = ("idle-feeds", "hostile-feeds", "slow-headers", "basic-guessers")
 MAIN_DB = "miteinander"
 POUCH_DB = "crowd"
 TARGET_RATIO = 2.0
-PYTHON = REPO / ".venv" / "bin" / "python"
 THIS = Path(__file__).resolve()
 
 
 # ------------------------------------------------------------------------------------------
-# Processes: open-file limits, CPU and RSS of a process group
+# Processes: open-file limits (CPU and RSS of a process group: common.py)
 # ------------------------------------------------------------------------------------------
 
 def raise_nofile() -> tuple[int, int]:
@@ -151,88 +153,22 @@ def raise_nofile() -> tuple[int, int]:
     return resource.getrlimit(resource.RLIMIT_NOFILE)
 
 
-def group_members(pgid: int) -> list[tuple[int, int]]:
-    """(pid, ppid) of the live processes in process group ``pgid``."""
-    members = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as handle:
-                stat = handle.read()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()
-        if int(fields[2]) == pgid:
-            members.append((int(entry), int(fields[1])))
-    return members
-
-
-def group_rss_mib(pgid: int) -> float:
-    """Sum of VmRSS over process group ``pgid``, MiB."""
-    total_kib = 0
-    for pid, _ in group_members(pgid):
-        try:
-            with open(f"/proc/{pid}/status") as handle:
-                for line in handle:
-                    if line.startswith("VmRSS:"):
-                        total_kib += int(line.split()[1])
-                        break
-        except OSError:
-            continue
-    return total_kib / 1024
-
-
 # ------------------------------------------------------------------------------------------
 # Servers
 # ------------------------------------------------------------------------------------------
 
 @dataclass
-class Served:
+class Served(Server):
     """One server process group started for one scenario."""
 
-    name: str
-    cmd: list[str]
-    env: dict[str, str]
-    cwd: Path
-    port: int
-    prefix: str  # URL path before a database name
-    ready_path: str
-    log_path: Path
-    proc: subprocess.Popen[Any] | None = None
-    log_file: Any = None
     workers_at_start: set[int] = field(default_factory=set)
 
-    def start(self) -> None:
-        self.log_file = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(
-            self.cmd, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL, stdout=self.log_file,
-            stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=raise_nofile,
-        )
+    tail_lines = 30
 
-    def wait_ready(self, timeout: float = 60.0) -> None:
-        import urllib.error
-        import urllib.request
-
-        assert self.proc is not None
-        deadline = time.monotonic() + timeout
-        last = ""
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise BenchError(f"{self.name} exited with {self.proc.returncode}:\n{self.log_tail()}")
-            try:
-                with urllib.request.urlopen(f"http://{HOST}:{self.port}{self.ready_path}", timeout=2) as response:
-                    if response.status == 200:
-                        time.sleep(0.5)  # let the other workers finish booting
-                        self.workers_at_start = self.workers()
-                        return
-                    last = f"HTTP {response.status}"
-            except urllib.error.HTTPError as err:
-                last = f"HTTP {err.code}"
-            except OSError as err:
-                last = str(err)
-            time.sleep(0.2)
-        raise BenchError(f"{self.name} did not answer within {timeout:.0f} s ({last}):\n{self.log_tail()}")
+    def wait_ready(self, timeout: float = 60.0, check: bool = False) -> None:
+        super().wait_ready(timeout, check)
+        time.sleep(0.5)  # let the other workers finish booting
+        self.workers_at_start = self.workers()
 
     @property
     def pgid(self) -> int:
@@ -242,21 +178,12 @@ class Served:
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
-    def cpu_seconds(self) -> float:
-        return group_cpu_seconds(self.pgid) if self.proc else 0.0
-
     def rss_mib(self) -> float:
         return group_rss_mib(self.pgid) if self.proc else 0.0
 
     def workers(self) -> set[int]:
         """Pids of the master's children (gunicorn workers); empty for a single process."""
         return {pid for pid, ppid in group_members(self.pgid) if ppid == self.pgid} if self.proc else set()
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
 
     def log_notes(self) -> dict[str, Any]:
         """Counts of notable server log lines (worker restarts, timeouts, fd exhaustion, tracebacks)."""
@@ -273,35 +200,16 @@ class Served:
         notes["sample_lines"] = interesting[:8]
         return notes
 
-    def stop(self) -> None:
-        if self.proc is not None:
-            kill_group(self.proc)
-        if self.log_file is not None:
-            self.log_file.close()
-            self.log_file = None
-
 
 def ours_server(ctx: Ctx, label: str) -> Served:
-    port = free_port()
-    env = dict(os.environ, PORT=str(port), HOST=HOST, MITEINANDER_DATA_DIR=str(ctx.data_dir),
-               ACCESS_LOG="0", DEMO="0")
-    env.update(ctx.server_env)
-    cmd = [str(GUNICORN), "-c", "gunicorn.conf.py", "wsgi:app",
-           "--control-socket", str(ctx.work / f"gunicorn-{label}.ctl")]
-    return Served("ours", cmd, env, REPO, port, f"/sync/{MAIN_DB}", "/sync/_up", ctx.work / f"ours-{label}.log")
+    return gateway("ours", ctx.data_dir, ctx.work / f"gunicorn-{label}.ctl", ctx.work / f"ours-{label}.log",
+                   {"DEMO": "0", **ctx.server_env}, db_prefix=f"/sync/{MAIN_DB}", ready_path="/sync/_up",
+                   server_class=Served, preexec_fn=raise_nofile)
 
 
-def pouchdb_server(ctx: Ctx, label: str) -> Served:
-    home = ctx.work / f"pouchdb-{label}"
-    home.mkdir()
-    port = free_port()
-    config = {"log": {"file": str(home / "log.txt"), "level": "warning"}}
-    (home / "config.json").write_text(json.dumps(config))
-    env = dict(os.environ)
-    env.pop("NODE_OPTIONS", None)
-    cmd = [str(POUCHDB_SERVER), "--in-memory", "--port", str(port), "--host", HOST, "--no-stdout-logs",
-           "--config", str(home / "config.json"), "--dir", str(home / "db")]
-    return Served("pouchdb-server", cmd, env, home, port, f"/{POUCH_DB}", "/", home / "server.log")
+def pouchdb_server_for(ctx: Ctx, label: str) -> Served:
+    return pouchdb_server("pouchdb-server", ctx.work / f"pouchdb-{label}", ["--in-memory"], db_prefix=f"/{POUCH_DB}",
+                          server_class=Served, preexec_fn=raise_nofile)
 
 
 # ------------------------------------------------------------------------------------------
@@ -662,6 +570,13 @@ async def warm_up(port: int, probes: list[dict[str, Any]], rounds: int = 3) -> l
     return sorted(set(problems))
 
 
+async def unloaded_baseline(server: Served, probes: list[dict[str, Any]],
+                            args: argparse.Namespace) -> tuple[list[str], dict[str, Any]]:
+    """Warm-up problems, then ``args.unloaded`` s of probing ``server`` with no load on it."""
+    problems = await warm_up(server.port, probes)
+    return problems, await measured_window(server, server.port, probes, args.unloaded, args)
+
+
 # ------------------------------------------------------------------------------------------
 # Live feeds (idle-feeds, hostile-feeds)
 # ------------------------------------------------------------------------------------------
@@ -959,8 +874,7 @@ def idle_feeds_once(ctx: Ctx, server: Served) -> dict[str, Any]:
             probes = [{"label": "db", "path": f"/{POUCH_DB}"},
                       {"label": "all_docs", "path": f"/{POUCH_DB}/_all_docs?limit=10"},
                       {"label": "root", "path": "/"}]
-        problems = await warm_up(port, probes)
-        unloaded = await measured_window(server, port, probes, args.unloaded, args)
+        problems, unloaded = await unloaded_baseline(server, probes, args)
 
         # Each account's current sequence, as its replication checkpoint would say.
         names = [f"feed{i}" for i in range(args.accounts)] if ours else [None]
@@ -969,7 +883,7 @@ def idle_feeds_once(ctx: Ctx, server: Served) -> dict[str, Any]:
 
         async def since_of(name: str | None) -> None:
             async with gate:
-                sinces[name] = await current_since(port, server.prefix, ctx.bearer(name) if name else None)
+                sinces[name] = await current_since(port, server.db_prefix, ctx.bearer(name) if name else None)
         await asyncio.wait_for(asyncio.gather(*(since_of(n) for n in names)), 300)
 
         share = args.continuous_share
@@ -979,7 +893,7 @@ def idle_feeds_once(ctx: Ctx, server: Served) -> dict[str, Any]:
             kind = "continuous" if int((i + 1) * share) > int(i * share) else "longpoll"
             feeds.append(Feed(i, kind, ctx.bearer(name) if name else None, sinces.get(name, "0")))
         ramp_timeout = args.ramp_spread + args.ramp_timeout
-        load = FeedLoad(port, server.prefix, args.heartbeat, args.longpoll_timeout,
+        load = FeedLoad(port, server.db_prefix, args.heartbeat, args.longpoll_timeout,
                         time.monotonic() + ramp_timeout + args.duration + 30,
                         asyncio.Semaphore(args.connect_concurrency))
         cpu_ramp0 = server.cpu_seconds()
@@ -1007,7 +921,7 @@ def scenario_idle_feeds(ctx: Ctx) -> dict[str, Any]:
                                       "heartbeat_ms": args.heartbeat, "longpoll_timeout_ms": args.longpoll_timeout,
                                       "continuous_share": args.continuous_share,
                                       "ramp_spread_s": args.ramp_spread}}
-    targets = [("ours", ours_server)] + ([] if args.no_pouchdb else [("pouchdb-server", pouchdb_server)])
+    targets = [("ours", ours_server)] + ([] if args.no_pouchdb else [("pouchdb-server", pouchdb_server_for)])
     for name, make in targets:
         server = make(ctx, "idle")
         print(f"  {name}: {args.feeds} feeds for {args.duration:g} s ...", flush=True)
@@ -1026,12 +940,11 @@ def scenario_hostile_feeds(ctx: Ctx) -> dict[str, Any]:
     async def go() -> dict[str, Any]:
         port = server.port
         probes = probe_requests_ours(ctx)
-        problems = await warm_up(port, probes)
-        unloaded = await measured_window(server, port, probes, args.unloaded, args)
+        problems, unloaded = await unloaded_baseline(server, probes, args)
         auth = ctx.bearer("hostile")
-        since = await current_since(port, server.prefix, auth)
+        since = await current_since(port, server.db_prefix, auth)
         feeds = [Feed(i, "continuous" if i % 2 else "longpoll", auth, since) for i in range(args.hostile_feeds)]
-        load = FeedLoad(port, server.prefix, args.heartbeat, args.longpoll_timeout,
+        load = FeedLoad(port, server.db_prefix, args.heartbeat, args.longpoll_timeout,
                         time.monotonic() + args.ramp_timeout + args.hostile_duration + 30,
                         asyncio.Semaphore(args.connect_concurrency))
         start_feeds(load, feeds)
@@ -1132,8 +1045,7 @@ def scenario_slow_headers(ctx: Ctx) -> dict[str, Any]:
     async def go() -> dict[str, Any]:
         port = server.port
         probes = probe_requests_ours(ctx)
-        problems = await warm_up(port, probes)
-        unloaded = await measured_window(server, port, probes, args.unloaded, args)
+        problems, unloaded = await unloaded_baseline(server, probes, args)
         res = SlowResults()
         # Past the window's end, so that every connection still open is counted at its end;
         # the ``finally`` below aborts them all.

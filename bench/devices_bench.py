@@ -1088,7 +1088,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
           f"connections: {args.connections}; seed {args.seed}")
     print(f"# ours: gunicorn.conf.py worker_class = {worker_class}, "
           f"WEB_WORKERS={os.environ.get('WEB_WORKERS', '(default)')}, "
-          f"WEB_THREADS={os.environ.get('WEB_THREADS', '(default)')}", flush=True)
+          f"WEB_CONNECTIONS={os.environ.get('WEB_CONNECTIONS', '(default)')}", flush=True)
     ctx = RunContext(args, work)
     results: list[dict[str, Any]] = []
     for d_count in args.devices:

@@ -37,25 +37,27 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from sync_bench import (
+from common import (
+    FLASK,
     GUNICORN,
-    HOST,
     POUCHDB_SERVER,
     REPO,
     BenchError,
     Server,
+    bench_parser,
     fmt_rate,
     fmt_ratio,
-    free_port,
+    gateway,
     http,
     kill_group,
     machine_info,
     median,
+    node_env,
+    pouchdb_server,
     run_bench,
 )
 
 CLIENT = REPO / "bench" / "scope_client.mjs"
-FLASK = REPO / ".venv" / "bin" / "flask"
 MAIN_DB = "miteinander"
 BATCH = 1000  # documents per bulk_docs call when filling
 
@@ -348,9 +350,7 @@ def fill(data_dir: Path, docs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def flask_env(data_dir: Path) -> dict[str, str]:
-    env = dict(os.environ, MITEINANDER_DATA_DIR=str(data_dir), DEMO="0")
-    env.pop("NODE_OPTIONS", None)
-    return env
+    return dict(node_env(), MITEINANDER_DATA_DIR=str(data_dir), DEMO="0")
 
 
 def create_user(data_dir: Path, email: str, role: str) -> tuple[str, str]:
@@ -364,27 +364,11 @@ def create_user(data_dir: Path, email: str, role: str) -> tuple[str, str]:
     return f"{email}:{password}", made.stdout.split(" as ")[1].split()[0]
 
 
-def gateway(name: str, work: Path, data_dir: Path, admin: str) -> Server:
+def ours_gateway(name: str, work: Path, data_dir: Path, admin: str) -> Server:
     """Our gateway on ``data_dir``, served by gunicorn as ``make run`` does."""
-    port = free_port()
-    env = dict(flask_env(data_dir), PORT=str(port), HOST=HOST, ACCESS_LOG="0")
     home = work / f"{name}-run"
     home.mkdir()
-    return Server(name, [str(GUNICORN), "-c", "gunicorn.conf.py", "wsgi:app",
-                         "--control-socket", str(home / "gunicorn.ctl")],
-                  REPO, env, port, "/sync/", "/sync/", home / "server.log", auth=admin)
-
-
-def pouchdb_server(name: str, work: Path, store_args: list[str]) -> Server:
-    home = work / name
-    home.mkdir()
-    port = free_port()
-    (home / "config.json").write_text(json.dumps({"log": {"file": str(home / "log.txt"), "level": "warning"}}))
-    env = dict(os.environ)
-    env.pop("NODE_OPTIONS", None)
-    cmd = [str(POUCHDB_SERVER), *store_args, "--port", str(port), "--host", HOST, "--no-stdout-logs",
-           "--config", str(home / "config.json"), "--dir", str(home / "db")]
-    return Server(name, cmd, home, env, port, "/", "/", home / "server.log")
+    return gateway(name, data_dir, home / "gunicorn.ctl", home / "server.log", {"DEMO": "0"}, auth=admin)
 
 
 def admin_json(server: Server, path: str) -> Any:
@@ -407,8 +391,7 @@ class Runner:
         cmd = ["node", str(CLIENT), "--mode", mode, *extra]
         if url:
             cmd += ["--url", url]
-        env = dict(os.environ)
-        env.pop("NODE_OPTIONS", None)
+        env = node_env()
         env.pop("BENCH_AUTH", None)
         if auth:
             env["BENCH_AUTH"] = auth
@@ -494,7 +477,7 @@ def scope_part(args: argparse.Namespace, work: Path, runner: Runner, results: di
     results["fill"] = fills
     print(f"# scope: {results['scope_counts']}")
 
-    servers = {name: gateway(name, work, dirs[name], admin) for name in names}
+    servers = {name: ours_gateway(name, work, dirs[name], admin) for name in names}
     try:
         for server in servers.values():
             server.start()
@@ -592,9 +575,9 @@ def push_part(args: argparse.Namespace, work: Path, runner: Runner, results: dic
     print(f"# check-ins: {sample['mean_json_bytes']} bytes of JSON each; {results['checkin_check']}")
     print(f"# example: {json.dumps(sample['docs'][0], ensure_ascii=False)}")
 
-    servers = {"ours": gateway("ours", work, data, admin),
-               "pouchdb-memory": pouchdb_server("pouchdb-memory", work, ["--in-memory"]),
-               "pouchdb-disk": pouchdb_server("pouchdb-disk", work, [])}
+    servers = {"ours": ours_gateway("ours", work, data, admin),
+               "pouchdb-memory": pouchdb_server("pouchdb-memory", work / "pouchdb-memory", ["--in-memory"]),
+               "pouchdb-disk": pouchdb_server("pouchdb-disk", work / "pouchdb-disk", [])}
     try:
         for server in servers.values():
             server.start()
@@ -704,8 +687,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = bench_parser(__doc__)
     parser.add_argument("--sizes", default=None,
                         help="main database sizes to compare, comma-separated (10000,200000)")
     parser.add_argument("--rounds", type=int, default=None, help="scope pull rounds (7)")
