@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,14 @@ from .revs import parse_rev
 _WRITABLE_SPECIALS = {"_id", "_rev", "_deleted", "_revisions", "_attachments"}
 _IGNORED_SPECIALS = {"_conflicts", "_deleted_conflicts", "_revs_info", "_local_seq"}
 MAX_ID_LENGTH = 512
+# A media type as HTTP defines it (RFC 9110: type "/" subtype, parameters), ASCII only and
+# bounded: it is sent back as a response header, so nothing else may be stored.
+_HTTP_TCHARS = r"[A-Za-z0-9!#$%&'*+.^_`|~-]+"
+_QUOTED = r'"[\x20\x21\x23-\x5b\x5d-\x7e]*"'
+MEDIA_TYPE_RE = re.compile(
+    rf"{_HTTP_TCHARS}/{_HTTP_TCHARS}(?:[ \t]*;[ \t]*{_HTTP_TCHARS}=(?:{_HTTP_TCHARS}|{_QUOTED}))*")
+MAX_MEDIA_TYPE_LENGTH = 255
+MAX_ATTACHMENT_NAME_LENGTH = 255
 
 
 @dataclass(slots=True)
@@ -131,6 +140,12 @@ def _revision_path(rev: str, revisions: object) -> list[str]:
     return path
 
 
+def is_media_type(value: object) -> bool:
+    """Whether ``value`` is a well-formed media type that may be sent as ``Content-Type``."""
+    return (isinstance(value, str) and len(value) <= MAX_MEDIA_TYPE_LENGTH
+            and MEDIA_TYPE_RE.fullmatch(value) is not None)
+
+
 def _parse_attachments(raw: object) -> dict[str, AttachmentIn]:
     if raw is None:
         return {}
@@ -140,11 +155,14 @@ def _parse_attachments(raw: object) -> dict[str, AttachmentIn]:
     for name, att in raw.items():
         if not name or name.startswith("_"):
             raise errors.bad_request("Attachment name must be non-empty and not start with underscore")
+        if len(name) > MAX_ATTACHMENT_NAME_LENGTH or not name.isprintable():
+            raise errors.bad_request(
+                f"Attachment names have at most {MAX_ATTACHMENT_NAME_LENGTH} printable characters")
         if not isinstance(att, dict):
             raise errors.bad_request(f"Attachment {name} must be an object")
         content_type = att.get("content_type", "application/octet-stream")
-        if not isinstance(content_type, str):
-            raise errors.bad_request(f"Attachment {name}: content_type must be a string")
+        if not is_media_type(content_type):
+            raise errors.bad_request(f"Attachment {name}: content_type must be a media type such as text/plain")
         revpos = att.get("revpos")
         if revpos is not None and (not isinstance(revpos, int) or isinstance(revpos, bool) or revpos < 1):
             raise errors.bad_request(f"Attachment {name}: revpos must be a positive integer")

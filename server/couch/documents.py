@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from flask import Response, request
 
 from sync import errors
+from sync.documents import is_media_type
 
 from ..errors import couch_json
 from ..extensions import get_database
@@ -76,9 +79,16 @@ def delete_document(db: str, docid: str, design: bool) -> Response:
 def get_attachment(db: str, docid: str, name: str) -> Response:
     """An attachment's bytes, from ``rev`` or the winning revision."""
     attachment = get_database(db).get_attachment(docid, name, request.args.get("rev"))
-    response = Response(attachment.data, mimetype=attachment.content_type)
+    # A media type stored before the write check (or by another server) must not make the
+    # read fail for everyone who replicates the document: it is served as plain bytes then.
+    media_type = attachment.content_type if is_media_type(attachment.content_type) else "application/octet-stream"
+    response = Response(attachment.data, content_type=media_type)
     response.headers["ETag"] = f'"{attachment.digest}"'
     response.headers["Content-MD5"] = attachment.digest.removeprefix("md5-")
+    # Served from the app's own origin, what a user uploaded must never run as a page there.
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name, safe='')}"
     return response
 
 

@@ -223,3 +223,25 @@ def test_bulk_get_inlines_attachments_when_asked(db_url: str) -> None:
     doc = inline["results"][0]["docs"][0]["ok"]
     assert base64.b64decode(doc["_attachments"]["scan.bin"]["data"]) == data
     assert doc["_revisions"]["start"] == 1
+
+
+def test_attachments_take_only_media_types_and_are_served_inert(db_url: str) -> None:
+    """A header injected through a content_type, or a non-Latin-1 one, used to be stored and
+    then made every reader's attachment GET fail, and with it their replication."""
+    bad_types = ["text/html\r\nSet-Cookie: x=1", "текст/plain", "html", "a/" + "b" * 300]
+    for content_type in bad_types:
+        response = requests.put(db_url + "/bad", json={"_attachments": {"a": {"content_type": content_type,
+                                                                              "data": "aGk="}}}, timeout=10)
+        assert response.status_code == 400 and response.json()["error"] == "bad_request", response.text
+    results = bulk(db_url, [{"_id": "bad", "_attachments": {"a": {"content_type": bad_types[0], "data": "aGk="}}},
+                            {"_id": "good", "_attachments": {"page.html": {"content_type": "text/html",
+                                                                           "data": "PGI+aGk8L2I+"}}}])
+    assert results[0]["error"] == "bad_request" and results[1]["ok"] is True
+    assert requests.get(db_url + "/bad", timeout=10).status_code == 404
+
+    served = requests.get(db_url + "/good/page.html", timeout=10)
+    assert served.status_code == 200 and served.content == b"<b>hi</b>"
+    assert served.headers["Content-Type"] == "text/html", "exactly the stored type, as CouchDB answers"
+    assert served.headers["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in served.headers["Content-Security-Policy"]
+    assert served.headers["Content-Disposition"] == "attachment; filename*=UTF-8''page.html"
