@@ -13,12 +13,8 @@ blp = Blueprint("couch", __name__)
 def init_app(app: Flask) -> None:
     """Serve the wire protocol under ``/sync``, with this process's open-feed limits."""
     app.extensions["feed_slots"] = feeds.FeedSlots(app.config["SETTINGS"].max_feeds_per_account)
-    # Sync requests carry no login form (their credentials are throttled in
-    # server.access.credentials), and they are most of the traffic: the limiter skips them.
-    limiter.exempt(blp)
     app.register_blueprint(blp, url_prefix=COUCH_PREFIX)
 
 # Importing the modules registers their routes on ``blp``.
 from ..errors import COUCH_PREFIX  # noqa: E402
-from ..extensions import limiter  # noqa: E402
 from . import databases, documents, feeds, replication  # noqa: E402,F401
