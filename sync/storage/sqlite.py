@@ -25,6 +25,7 @@ import os
 import sqlite3
 import threading
 import uuid
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -173,9 +174,12 @@ class _Connection(sqlite3.Connection):
     :meth:`SqliteDatabase.writing`); ``flock`` excludes other handles, even in this process."""
 
     writer_lock: int
+    # Closes the lock file's descriptor once: on close(), or when a connection that was never
+    # handed back is collected.
+    release_lock: weakref.finalize[[int], _Connection]
 
     def close(self) -> None:
-        os.close(self.writer_lock)
+        self.release_lock()
         super().close()
 
 
@@ -186,6 +190,7 @@ def _connect(path: Path) -> _Connection:
     except sqlite3.OperationalError:
         raise errors.not_found("Database does not exist.") from None
     connection.writer_lock = os.open(_lock_path(path), os.O_RDWR | os.O_CREAT, 0o600)
+    connection.release_lock = weakref.finalize(connection, os.close, connection.writer_lock)
     connection.execute("PRAGMA busy_timeout = 30000")
     connection.execute("PRAGMA synchronous = FULL")
     # Erased personal data must not linger in free pages of the file.
@@ -273,25 +278,12 @@ class SqliteStore(Store):
         self._pool.close()
 
     def tail(self, name: str, position: int | None, timeout: float) -> tuple[int, list[Signal]]:
-        """What changed after ``position``, read from the ``seq`` index in one transaction."""
-        connection, inode = self._pool.take(name, self._path(name))
+        """What changed after ``position``; the store answers at once, so ``timeout`` is unused."""
+        database = self.database(name)
         try:
-            current = int(connection.execute("SELECT value FROM meta WHERE key = 'update_seq'").fetchone()[0])
-            if position is None or position >= current:
-                return current, []  # the common case: one row read, no transaction
-            connection.execute("BEGIN")
-            current = int(connection.execute("SELECT value FROM meta WHERE key = 'update_seq'").fetchone()[0])
-            rows = connection.execute("SELECT id, seq, access FROM docs WHERE seq > ? ORDER BY seq LIMIT ?",
-                                      (position, _TAIL_PAGE)).fetchall()
-            signals = []
-            for doc_id, _, access_json in rows:
-                access = Access.from_json(access_json)
-                signals.append(Signal(doc_id, access.channels, frozenset(access.grants)))
-            signals += [Signal(doc_id, None) for (doc_id,) in connection.execute(
-                "SELECT doc_id FROM purges WHERE seq > ?", (position,))]
-            return (rows[-1][1] if len(rows) == _TAIL_PAGE else current), signals
+            return (database.update_seq(), []) if position is None else database.signals_since(position)
         finally:
-            self._pool.give(name, connection, inode)
+            database.close()
 
     def _path(self, name: str) -> Path:
         return self.directory / (name + _SUFFIX)
@@ -913,6 +905,22 @@ class SqliteDatabase(Database):
         available = self._bodies([(doc_id, r) for r in path])
         return [{"rev": r, "status": "deleted" if tree[r].deleted else
                  "available" if (doc_id, r) in available else "missing"} for r in path]
+
+    def signals_since(self, position: int) -> tuple[int, list[Signal]]:
+        """The documents changed or purged after ``position``, with their channels and the
+        users they grant to, and the position to look from next time."""
+        with self.atomic():
+            current = self.update_seq()
+            if position >= current:
+                return current, []
+            rows = self._db.execute("SELECT id, seq, access FROM docs WHERE seq > ? ORDER BY seq LIMIT ?",
+                                    (position, _TAIL_PAGE)).fetchall()
+            signals = []
+            for doc_id, _, access_json in rows:
+                access = Access.from_json(access_json)
+                signals.append(Signal(doc_id, access.channels, frozenset(access.grants)))
+            signals += [Signal(doc_id, None) for doc_id in self._index.purged_since(position)]
+        return (rows[-1][1] if len(rows) == _TAIL_PAGE else current), signals
 
     # -- leaving scope and erasure ---------------------------------------------------------------
 
