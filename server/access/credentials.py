@@ -237,7 +237,7 @@ class Authenticator:
 
     def _bearer(self, token: str) -> _Found | None:
         now = datetime.now(UTC)
-        session = accounts.principal_for_token(self._store, token, now)
+        session = accounts.session_for_token(self._store, token, now)
         if session is None:
             return None
         return session.principal, session.read_from, (session.expires - now).total_seconds()

@@ -95,8 +95,12 @@ class Feed:
         database = self.open_database()
         try:
             page = database.changes(query)
-            self._interest = (EVERY_CHANGE if database.scope.everything
-                              else Interest(database.reader_channels(), database.scope.user_id))
+            if not page.results:
+                # Only a feed about to wait needs what wakes it. An interest from an earlier
+                # read is never too narrow: channels are gained through grants, which wake
+                # the user anyway.
+                self._interest = (EVERY_CHANGE if database.scope.everything
+                                  else Interest(database.reader_channels(), database.scope.user_id))
         finally:
             database.close()
         return page

@@ -207,7 +207,7 @@ class Session:
     expires: datetime
 
 
-def principal_for_token(store: Store, token: str, now: datetime) -> Session | None:
+def session_for_token(store: Store, token: str, now: datetime) -> Session | None:
     """Who holds ``token``: None if unknown, expired, revoked, or the account is revoked."""
     doc = _read(store, _token_id(token))
     if doc is None or doc.get("revoked") or (expires := datetime.fromisoformat(doc["expires_at"])) <= now:
