@@ -256,12 +256,14 @@ def check_documents(public: list[dict[str, Any]], writes: list[dict[str, Any]], 
     if user_ids is None or device_events is None:
         return f"{len(public) + len(writes)} documents valid under schemas.validate_document"
     from schemas.channels import PUBLIC, grants_of
-    from server.access.policy import Principal, write_refusal
+    from server.access.policy import Principal, StaticDirectory, WriteContext, write_refusal
 
+    directory = StaticDirectory({d["_id"]: d for d in public})
     for w in writes:
         user = user_ids[w["device"]]
         channels = frozenset({PUBLIC, user}).union(*(grants_of(d).get(user, frozenset()) for d in public))
-        reason = write_refusal(Principal(user_id=user, role="volunteer"), w["doc"], None, channels)
+        reason = write_refusal(Principal(user_id=user, role="volunteer"), w["doc"], None,
+                               WriteContext(channels, directory))
         if reason:
             raise BenchError(f"check-in {w['doc']['_id']} would be refused: {reason}")
     return (f"{len(public) + len(writes)} documents valid under schemas.validate_document; every check-in "

@@ -646,16 +646,17 @@ def check_checkins(docs: list[dict[str, Any]], volunteer_id: str, public: list[d
     gateway will check every one of them."""
     from schemas import DocumentInvalid, validate_document
     from schemas.channels import PUBLIC, grants_of
-    from server.access.policy import Principal, write_refusal
+    from server.access.policy import Principal, StaticDirectory, WriteContext, write_refusal
 
     principal = Principal(user_id=volunteer_id, role="volunteer")
+    directory = StaticDirectory({d["_id"]: d for d in public})
     channels = frozenset({PUBLIC, volunteer_id}).union(*(grants_of(d).get(volunteer_id, frozenset()) for d in public))
     for doc in docs:
         try:
             validate_document(doc)
         except DocumentInvalid as invalid:
             raise BenchError(f"invalid check-in {doc['_id']}: {invalid.reason}") from None
-        reason = write_refusal(principal, doc, None, channels)
+        reason = write_refusal(principal, doc, None, WriteContext(channels, directory))
         if reason:
             raise BenchError(f"check-in {doc['_id']} refused: {reason}")
     return f"all {len(docs)} valid under schemas.validate_document and allowed by the write rules"

@@ -1,5 +1,6 @@
-"""Document types: one module per type with its marshmallow schema; registry.py ties them together."""
+"""Document types: one module per type with its marshmallow schema and its entry in the type
+table (schemas/doctype.py); registry.py ties them together."""
 
-from schemas.registry import DOC_TYPES, DocumentInvalid, id_prefix, validate_document
+from schemas.registry import DOC_TYPES, TYPES, DocumentInvalid, validate_document
 
-__all__ = ["DOC_TYPES", "DocumentInvalid", "id_prefix", "validate_document"]
+__all__ = ["DOC_TYPES", "TYPES", "DocumentInvalid", "validate_document"]

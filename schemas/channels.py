@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from schemas.doctype import Municipal
+from schemas.registry import TYPES
+
 PUBLIC = "public"
 
 Doc = Mapping[str, Any]
@@ -31,51 +34,34 @@ def has_valid_consent(person: Doc) -> bool:
 
 
 def channels_of(doc: Doc) -> frozenset[str]:
-    """The channels a document belongs to; unknown types belong to none (admins only)."""
-    doc_type = doc.get("type")
-    doc_id = doc.get("_id")
-    found: set[str] = set()
-
-    def add(*values: object) -> None:
-        found.update(value for value in values if isinstance(value, str) and value)
-
+    """The channels a document belongs to, as its type's entry says; unknown types belong to
+    none (admins only)."""
+    entry = TYPES.get(str(doc.get("type")))
+    if entry is None:
+        return frozenset()
+    candidates: list[Any] = [doc.get(name) for name in entry.channel_fields]
+    if entry.public:
+        candidates.append(PUBLIC)
+    if entry.own_channel:
+        candidates.append(doc.get("_id"))
     municipality = doc.get("municipality")
-    local = municipality_channel(municipality) if isinstance(municipality, str) and municipality else None
-    if doc_type == "organization":
-        add(PUBLIC, doc_id)
-    elif doc_type == "event":
-        add(PUBLIC, doc_id, doc.get("organization_id"), local)
-    elif doc_type == "person":
-        add(doc_id)
-        if has_valid_consent(doc):  # without consent only the person and admins see the record
-            add(local)
-    elif doc_type in ("registration", "checkin"):
-        add(doc.get("event_id"), doc.get("person_id"), doc.get("organization_id"), local)
-    elif doc_type == "hours":
-        add(doc.get("volunteer_id"), doc.get("organization_id"), local)
-    elif doc_type == "contact_request":
-        add(doc.get("person_id"), doc.get("organization_id"), doc.get("assignee"), local)
-    elif doc_type == "device":
-        add(doc.get("user_id"))
-    return frozenset(found)
+    municipal = entry.municipal is Municipal.ALWAYS or (
+        entry.municipal is Municipal.WITH_CONSENT and has_valid_consent(doc))  # without consent: the person and admins
+    if municipal and isinstance(municipality, str) and municipality:
+        candidates.append(municipality_channel(municipality))
+    return frozenset(value for value in candidates if isinstance(value, str) and value)
 
 
 def grants_of(doc: Doc) -> Mapping[str, frozenset[str]]:
-    """Channels a document grants to users: an event to its assigned volunteers, a person
-    record to the resident's own account."""
-    doc_type = doc.get("type")
+    """Channels a document grants to users: its own channel to the users its type's grant
+    field names (an event to its assigned volunteers, a person record to the resident's account)."""
+    entry = TYPES.get(str(doc.get("type")))
     doc_id = doc.get("_id")
-    if not isinstance(doc_id, str):
+    if entry is None or entry.grant_field is None or not isinstance(doc_id, str):
         return {}
-    if doc_type == "event":
-        volunteers = doc.get("assigned_volunteers")
-        if isinstance(volunteers, list):
-            return {user: frozenset({doc_id}) for user in volunteers if isinstance(user, str)}
-    if doc_type == "person":
-        account = doc.get("account_id")
-        if isinstance(account, str):
-            return {account: frozenset({doc_id})}
-    return {}
+    users = doc.get(entry.grant_field)
+    named = users if isinstance(users, list) else [users]
+    return {user: frozenset({doc_id}) for user in named if isinstance(user, str)}
 
 
 class DomainRules:

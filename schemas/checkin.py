@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from schemas.consent import ConsentSchema
+from schemas.doctype import DocType
 from schemas.document import DocumentSchema
 from schemas.fields import IsoDateTime, Municipality, Reference
 
@@ -60,3 +61,10 @@ def merge_conflict(leaves: list[dict[str, Any]]) -> dict[str, Any]:
     devices = {device for leaf in leaves for device in [leaf.get("device_id"), *leaf.get("devices", [])]
                if isinstance(device, str) and device}
     return {**earliest, "devices": sorted(devices)}
+
+
+DOC_TYPE = DocType(
+    CheckinSchema, channel_fields=("event_id", "person_id", "organization_id"),
+    owner_fields=("event_id", "person_id"), rule_fields=("by",), person_field="person_id",
+    personal_fields=("walk_in",), activity_fields=("created_at", "updated_at", "checked_in_at"), merge=merge_conflict,
+)

@@ -7,6 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from schemas.doctype import DocType
 from schemas.document import DocumentSchema
 from schemas.fields import IsoDateTime, Language, Municipality, Reference
 
@@ -82,3 +83,11 @@ def merge_conflict(leaves: list[dict[str, Any]]) -> dict[str, Any]:
             seen.setdefault(json.dumps(entry, sort_keys=True), entry)
     history = sorted(seen.values(), key=lambda entry: str(entry.get("at", "")))
     return {**furthest, "history": history}
+
+
+DOC_TYPE = DocType(
+    ContactRequestSchema, channel_fields=("person_id", "organization_id", "assignee"),
+    owner_fields=("person_id",), rule_fields=("status", "assignee"), person_field="person_id",
+    personal_fields=("callback", "message", "history"), activity_fields=("created_at", "updated_at", "history.at"),
+    merge=merge_conflict,
+)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
+from schemas.doctype import DocType, Municipal
 from schemas.document import DocumentSchema
 from schemas.fields import IsoDateTime, Reference, StrictBoolean
 
@@ -19,3 +20,9 @@ class DeviceSchema(DocumentSchema):
     registered_at = IsoDateTime(required=True)
     revoked = StrictBoolean(load_default=False)
     last_sync_at = IsoDateTime()
+
+
+DOC_TYPE = DocType(
+    DeviceSchema, channel_fields=("user_id",), municipal=Municipal.NEVER, owner_fields=("user_id",),
+    activity_fields=("created_at", "updated_at", "registered_at", "last_sync_at"),
+)

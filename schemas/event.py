@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from schemas.doctype import DocType
 from schemas.document import DocumentSchema
 from schemas.fields import IsoDateTime, Municipality, Reference, TranslatedText, require_german
 from schemas.programmes import PROGRAMMES
@@ -38,3 +39,9 @@ class EventSchema(DocumentSchema):
         """Attendance is counted per event and month, so an event must have a sane time span."""
         if data["end"] < data["start"]:
             raise ValidationError("Must not be before start.", field_name="end")
+
+
+DOC_TYPE = DocType(
+    EventSchema, public=True, own_channel=True, channel_fields=("organization_id",),
+    grant_field="assigned_volunteers", rule_fields=("organization_id",),
+)

@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from schemas.doctype import DocType
 from schemas.document import DocumentSchema
 from schemas.fields import IsoDate, IsoDateTime, Municipality, Reference
 
@@ -67,3 +68,10 @@ def merge_conflict(leaves: list[dict[str, Any]]) -> dict[str, Any]:
     if decided:
         return max(decided, key=lambda leaf: str(leaf.get("decided_at", "")))
     return max(leaves, key=lambda leaf: str(leaf.get("updated_at") or leaf.get("created_at", "")))
+
+
+DOC_TYPE = DocType(
+    HoursSchema, channel_fields=("volunteer_id", "organization_id"), owner_fields=("volunteer_id",),
+    rule_fields=("status", "decided_by", "event_id"), personal_fields=("note", "reason"),
+    activity_fields=("created_at", "updated_at", "decided_at"), merge=merge_conflict,
+)

@@ -7,6 +7,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates
 
+from schemas.doctype import DocType, Municipal
 from schemas.document import DocumentSchema
 from schemas.fields import Municipality
 from schemas.programmes import PROGRAMMES
@@ -34,3 +35,8 @@ class OrganizationSchema(DocumentSchema):
         """Organisation ids are slugs ("org:tsv-hofgeismar"): people read and type them in references."""
         if not ORGANIZATION_ID.fullmatch(value):
             raise ValidationError("Must be 'org:' followed by a slug of lowercase letters, digits and hyphens.")
+
+
+DOC_TYPE = DocType(
+    OrganizationSchema, public=True, own_channel=True, municipal=Municipal.NEVER,
+)

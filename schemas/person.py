@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from schemas.consent import ConsentSchema
+from schemas.doctype import DocType, Municipal
 from schemas.document import DocumentSchema
 from schemas.fields import IsoDateTime, Language, Municipality, Reference
 
@@ -34,3 +35,9 @@ class PersonSchema(DocumentSchema):
     contact = fields.Nested(ContactSchema)
     consents = fields.List(fields.Nested(PersonConsentSchema), required=True, validate=validate.Length(min=1))
     account_id = Reference("user:")
+
+
+DOC_TYPE = DocType(
+    PersonSchema, own_channel=True, municipal=Municipal.WITH_CONSENT, grant_field="account_id",
+    owner_fields=("account_id",), person_field="_id", personal_fields=("display_name", "contact", "languages"),
+)

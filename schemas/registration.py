@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from schemas.doctype import DocType
 from schemas.document import DocumentSchema
 from schemas.fields import IsoDateTime, Municipality, Reference
 
@@ -35,3 +36,10 @@ class RegistrationSchema(DocumentSchema):
         """One document per person and event: two devices registering the same person conflict, not double."""
         if data["id"] != f"registration:{data['event_id']}:{data['person_id']}":
             raise ValidationError("Must be 'registration:<event_id>:<person_id>'.", field_name="_id")
+
+
+DOC_TYPE = DocType(
+    RegistrationSchema, channel_fields=("event_id", "person_id", "organization_id"),
+    owner_fields=("event_id", "person_id"), person_field="person_id", personal_fields=("display_name",),
+    activity_fields=("created_at", "updated_at", "registered_at"),
+)

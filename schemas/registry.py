@@ -3,43 +3,25 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from marshmallow import RAISE, ValidationError
 from marshmallow.exceptions import SCHEMA
 
-from schemas import checkin, contact_request, hours
-from schemas.checkin import CheckinSchema
-from schemas.contact_request import ContactRequestSchema
-from schemas.device import DeviceSchema
+from schemas import checkin, contact_request, device, event, hours, organization, person, registration
+from schemas.doctype import DocType, MergeRule
 from schemas.document import DocumentSchema
-from schemas.event import EventSchema
-from schemas.hours import HoursSchema
-from schemas.organization import OrganizationSchema
-from schemas.person import PersonSchema
-from schemas.registration import RegistrationSchema
 
-DOC_TYPES: dict[str, type[DocumentSchema]] = {
-    schema.TYPE: schema
-    for schema in (
-        OrganizationSchema,
-        EventSchema,
-        PersonSchema,
-        RegistrationSchema,
-        CheckinSchema,
-        HoursSchema,
-        ContactRequestSchema,
-        DeviceSchema,
-    )
+# The table of document types (see schemas/doctype.py), in the order readers meet them.
+TYPES: dict[str, DocType] = {
+    entry.name: entry
+    for entry in (organization.DOC_TYPE, event.DOC_TYPE, person.DOC_TYPE, registration.DOC_TYPE,
+                  checkin.DOC_TYPE, hours.DOC_TYPE, contact_request.DOC_TYPE, device.DOC_TYPE)
 }
-
+DOC_TYPES: dict[str, type[DocumentSchema]] = {name: entry.schema for name, entry in TYPES.items()}
 # Conflicts these types resolve by rule; the others wait for a coordinator.
-MERGE_RULES: dict[str, Callable[[list[dict[str, Any]]], dict[str, Any]]] = {
-    "checkin": checkin.merge_conflict,
-    "hours": hours.merge_conflict,
-    "contact_request": contact_request.merge_conflict,
-}
+MERGE_RULES: dict[str, MergeRule] = {name: entry.merge for name, entry in TYPES.items() if entry.merge}
 
 # One instance per type: a replication batch loads thousands of documents, and schemas keep no state.
 _SCHEMAS: dict[str, DocumentSchema] = {name: schema() for name, schema in DOC_TYPES.items()}
@@ -55,15 +37,6 @@ class DocumentInvalid(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-def id_prefix(doc_type: str) -> str:
-    """The prefix of a type's ids, colon included, e.g. "org:" for organization.
-
-    :param doc_type: a key of DOC_TYPES
-    :raises KeyError: for an unknown type
-    """
-    return DOC_TYPES[doc_type].ID_PREFIX
 
 
 def validate_document(doc: Any) -> None:

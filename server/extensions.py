@@ -18,10 +18,11 @@ from sync import errors
 from sync.storage import Database, Limits, Store, open_store
 
 from .access.identity import current_principal
-from .access.policy import document_validator, scope_for
+from .access.policy import scope_for
 from .concurrency import STORE_WRITES
 from .config import Settings
 from .errors import couch_error_response, is_couch_path
+from .services import documents
 from .services.accounts import ACCOUNTS_DB
 from .services.audit import AUDIT_DB
 from .services.maintenance import JOBS_DB
@@ -89,16 +90,9 @@ def database_opener(name: str) -> Callable[[], Database]:
     if not principal.is_admin and name != current_app.config["SETTINGS"].main_db:
         raise errors.forbidden("You are not allowed to access this db.")
     store = get_store()
-    scope = scope_for(principal)
-    checked = name == current_app.config["SETTINGS"].main_db
-
-    def open_database() -> Database:
-        database = store.database(name, scope)
-        if checked:
-            database.validate = document_validator(principal, database.reader_channels)
-        return database
-
-    return open_database
+    if name == current_app.config["SETTINGS"].main_db:
+        return lambda: documents.open_checked(store, name, principal)
+    return lambda: store.database(name, scope_for(principal))
 
 
 def get_database(name: str) -> Database:

@@ -47,6 +47,11 @@ class Scope:
 
 EVERYTHING = Scope(everything=True)
 
-# Called with the incoming document (with ``_id`` and ``_deleted``) and the current winner
-# (or None); raises CouchError (forbidden, doc_validation) to reject that one document.
-Validator = Callable[[Doc, Doc | None], None]
+# Asked about every incoming revision before it is stored, with the revision as the client
+# sent it (``_id``, body, ``_deleted``; see ``sync.documents.as_document``) and the revision
+# it replaces: the leaf it extends (a losing branch or a tombstone too), else the current
+# winner, live or deleted (``_deleted`` set); None for an id never written. Raises CouchError
+# (forbidden, doc_validation) to reject that one document. For a deletion it returns the body
+# the tombstone keeps (None keeps what the client sent), so a deleted document still says
+# whose it was and nothing more.
+Validator = Callable[[Doc, Doc | None], dict[str, Any] | None]

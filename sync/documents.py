@@ -59,6 +59,15 @@ class DocEdit:
     attachments: dict[str, AttachmentIn] = field(default_factory=dict)
 
 
+def as_document(edit: DocEdit) -> dict[str, Any]:
+    """The incoming revision as write rules see it, whichever store writes it: ``_id``, the
+    body, and ``_deleted`` for a deletion (no ``_rev``: the replaced revision is passed apart)."""
+    doc: dict[str, Any] = {"_id": edit.id, **edit.body}
+    if edit.deleted:
+        doc["_deleted"] = True
+    return doc
+
+
 def attachment_digest(data: bytes) -> str:
     """CouchDB's attachment digest: ``md5-`` and the base64 MD5 of the bytes."""
     return "md5-" + base64.b64encode(hashlib.md5(data, usedforsecurity=False).digest()).decode()

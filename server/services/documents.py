@@ -1,7 +1,8 @@
-"""Reading and writing domain documents as a principal, through the same rules as sync.
+"""The one door to the synced database: open it as a principal, and every write through it
+is validated (schema and write rules) against the whole story of the document.
 
-A coordinator approving hours in the REST API and a tablet pushing the same document go
-through one validator (schema and write rules) and one scope, so neither door is wider.
+A coordinator approving hours in the REST API and a tablet pushing the same document over
+``/sync`` open the database here, so neither door is wider than the other.
 """
 
 from __future__ import annotations
@@ -10,16 +11,54 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from sync import errors
 from sync.storage import Database, Store
 
-from ..access.policy import Principal, document_validator, scope_for
+from ..access.policy import Doc, Principal, document_validator, scope_for
+from . import accounts
+
+
+class StoreDirectory:
+    """The lookups the write rules make (accounts, referenced documents), read once per
+    request: a batch of check-ins names the same event a hundred times."""
+
+    def __init__(self, store: Store, db_name: str) -> None:
+        self._store = store
+        self._db_name = db_name
+        self._accounts: dict[str, Principal] | None = None
+        self._documents: dict[str, Doc | None] = {}
+
+    def account(self, user_id: str) -> Principal | None:
+        if self._accounts is None:
+            self._accounts = {account.user_id: account.principal()
+                              for account in accounts.list_accounts(self._store) if not account.revoked}
+        return self._accounts.get(user_id)
+
+    def document(self, doc_id: str) -> Doc | None:
+        if doc_id not in self._documents:
+            database = self._store.database(self._db_name)
+            try:
+                self._documents[doc_id] = database.get(doc_id)
+            except errors.CouchError as error:
+                if error.status != 404:
+                    raise
+                self._documents[doc_id] = None
+            finally:
+                database.close()
+        return self._documents[doc_id]
+
+
+def open_checked(store: Store, db_name: str, principal: Principal) -> Database:
+    """The synced database as ``principal`` sees it, with their write checks; the caller closes it."""
+    database = store.database(db_name, scope_for(principal))
+    database.validate = document_validator(principal, database.reader_channels, StoreDirectory(store, db_name))
+    return database
 
 
 @contextmanager
 def open_as(store: Store, db_name: str, principal: Principal) -> Iterator[Database]:
-    """The synced database as ``principal`` sees it, with their write checks."""
-    database = store.database(db_name, scope_for(principal))
-    database.validate = document_validator(principal, database.reader_channels)
+    """:func:`open_checked` for a block of work."""
+    database = open_checked(store, db_name, principal)
     try:
         yield database
     finally:

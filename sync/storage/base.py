@@ -18,7 +18,7 @@ from typing import Any, Protocol, TypeVar
 from .. import errors
 from ..access import EVERYTHING, Scope, Validator
 from ..changes import ChangeHub, Signal
-from ..documents import DocEdit, check_doc_id, parse_edit
+from ..documents import DocEdit, as_document, check_doc_id, parse_edit
 from ..revs import parse_rev
 
 DB_NAME_RE = re.compile(r"^[a-z][a-z0-9_$()+-]{0,237}$")
@@ -189,6 +189,18 @@ class Database(ABC):
             outcomes.append((edit.id, ""))
         written = iter(self._bulk_docs(edits, new_edits) if edits else [])
         return [(doc_id, next(written) if outcome == "" else outcome) for doc_id, outcome in outcomes]
+
+    def _check_edit(self, edit: DocEdit, replaced: dict[str, Any] | None) -> None:
+        """Ask the validator about one edit against the revision it replaces; a deletion
+        then keeps only the body the validator gives its tombstone.
+
+        :raises CouchError: the validator's refusal
+        """
+        if self.validate is None:
+            return
+        kept = self.validate(as_document(edit), replaced)
+        if edit.deleted and kept is not None:
+            edit.body = kept
 
     def revs_diff(self, request: object) -> dict[str, dict[str, list[str]]]:
         """Which of the given revisions this database lacks (``_revs_diff``).

@@ -330,20 +330,14 @@ class CouchDatabase(Database):
         pending = [(i, edit) for i, edit in enumerate(edits) if outcomes[i] is None]
         tracked = self.validate is not None or self.store.rules is not None
         old = self._winners([edit.id for _, edit in pending]) if tracked and pending else {}
-        current: dict[str, dict[str, Any]] = {doc_id: doc for doc_id, doc in old.items() if doc is not None}
+        replaced = self._replaced(pending) if self.validate is not None and pending else {}
         sending: list[tuple[int, DocEdit]] = []
         for index, edit in pending:
-            if self.validate is not None:
-                try:
-                    self.validate(_incoming(edit), current.get(edit.id))
-                except errors.CouchError as error:
-                    outcomes[index] = error
-                    continue
-            if new_edits:  # what the next edit of the same id in this batch sees
-                if edit.deleted:
-                    current.pop(edit.id, None)
-                else:
-                    current[edit.id] = _incoming(edit)
+            try:
+                self._check_edit(edit, replaced.get(index))
+            except errors.CouchError as error:
+                outcomes[index] = error
+                continue
             sending.append((index, edit))
         if sending and self.store.rules is not None:
             self._record_exits(old, [edit for _, edit in sending])
@@ -443,6 +437,35 @@ class CouchDatabase(Database):
                     continue
                 found[row["id"]] = None if row["value"].get("deleted") else row.get("doc")
         return found
+
+    def _replaced(self, edits: list[tuple[int, DocEdit]]) -> dict[int, dict[str, Any]]:
+        """The revision each edit replaces, by index: its parent, or for a replicated edit
+        the revision its path extends if CouchDB has it, else the winner, live or deleted.
+        Two requests for the batch: the winners' revisions, then the bodies in one ``_bulk_get``."""
+        winners: dict[str, str] = {}
+        for chunk in _chunks(sorted({edit.id for _, edit in edits})):
+            result = self.client.json("POST", self.name, "_all_docs", body={"keys": chunk})
+            winners.update((row["id"], row["value"]["rev"]) for row in result.get("rows", [])
+                           if "value" in row and "error" not in row)
+        candidates = {index: (edit.id, [*([edit.parent] if edit.parent else edit.path[1:2]), winners[edit.id]])
+                      for index, edit in edits if edit.id in winners}
+        wanted = sorted({(doc_id, rev) for doc_id, revs in candidates.values() for rev in revs})
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            answer = self.client.json("POST", self.name, "_bulk_get", body={
+                "docs": [{"id": doc_id, "rev": rev} for doc_id, rev in wanted[start:start + _CHUNK]]})
+            for result in answer.get("results", []):
+                for entry in result.get("docs", []):
+                    doc = entry.get("ok")
+                    if isinstance(doc, dict):
+                        doc.pop("_revisions", None)
+                        found[(doc["_id"], doc["_rev"])] = doc
+        replaced: dict[int, dict[str, Any]] = {}
+        for index, (doc_id, revs) in candidates.items():
+            doc = next((found[(doc_id, rev)] for rev in revs if (doc_id, rev) in found), None)
+            if doc is not None:
+                replaced[index] = doc
+        return replaced
 
     def _existing(self, doc_ids: Iterable[str]) -> set[str]:
         """Which of the ids name live documents (a cheap ``_all_docs?keys``)."""
@@ -1057,17 +1080,6 @@ def _couch_doc(edit: DocEdit, new_edits: bool) -> dict[str, Any]:
             if att.revpos is not None and (att.data is None or not new_edits):
                 atts[name]["revpos"] = att.revpos
         doc["_attachments"] = atts
-    return doc
-
-
-def _incoming(edit: DocEdit) -> dict[str, Any]:
-    """The incoming revision as the validator sees it (``_rev``: the one it extends)."""
-    doc: dict[str, Any] = {"_id": edit.id, **edit.body}
-    rev = edit.path[0] if edit.path else edit.parent
-    if rev is not None:
-        doc["_rev"] = rev
-    if edit.deleted:
-        doc["_deleted"] = True
     return doc
 
 

@@ -418,27 +418,33 @@ class SqliteDatabase(Database):
                current: dict[str, dict[str, Any]], batch: _Batch) -> str:
         """Apply one edit to the in-memory states and the batch; return its rev.
 
-        ``current`` holds each document's live winner as the batch has left it so far; the
-        validator sees it as the old document, as CouchDB's ``validate_doc_update`` does.
+        ``current`` holds each document's live winner as the batch has left it so far (what
+        the access index follows); the validator sees the revision the edit replaces.
         """
         state = states.get(edit.id)
         tree: RevTree = state.tree if state else {}
+        try:
+            parent = self._parent_of(edit, state) if new_edits else None
+        except errors.CouchError:
+            # A writer who may not write over the winner hears that, not whether it exists.
+            if self.validate is not None and state is not None:
+                self._check_edit(edit, self._replaced(edit, state, state.winner, batch))
+            raise
+        if not new_edits and edit.path[0] in tree:
+            return edit.path[0]
+        if self.validate is not None:
+            self._check_edit(edit, self._replaced(edit, state, parent, batch))
         if new_edits:
-            parent = self._parent_of(edit, state)
             atts = self._resolve_attachments(edit, parent, rev_pos(parent) + 1 if parent else 1, batch, False)
             rev = new_rev(parent, edit.body, edit.deleted, [meta["digest"] for meta in atts.values()])
             path = [rev, parent] if parent else [rev]
         else:
             path = edit.path
             rev = path[0]
-            if rev in tree:
-                return rev
             atts = self._resolve_attachments(edit, None, rev_pos(rev), batch, True)
         merged, dropped = revtree.stem(revtree.merge(tree, path, edit.deleted), self.limits.revs_limit)
         if merged == tree:
             return rev
-        if self.validate is not None:
-            self.validate(_incoming(edit, rev), current.get(edit.id))
         ranked = revtree.leaves(merged)
         new_leaves = set(ranked)
         old_leaves = set(revtree.leaves(tree)) if tree else set()
@@ -476,6 +482,18 @@ class SqliteDatabase(Database):
         if state is None or not revtree.is_leaf(state.tree, edit.parent):
             raise errors.conflict()
         return edit.parent
+
+    def _replaced(self, edit: DocEdit, state: _DocState | None, parent: str | None,
+                  batch: _Batch) -> dict[str, Any] | None:
+        """The revision an edit replaces: its parent, or for a replicated edit the leaf its
+        path extends; otherwise (a new branch) the winner. Tombstones count, marked ``_deleted``."""
+        if state is None:
+            return None
+        base = parent or next((rev for rev in edit.path[1:] if revtree.is_leaf(state.tree, rev)), state.winner)
+        doc = self._leaf_doc(edit.id, base, batch)
+        if state.tree[base].deleted:
+            doc["_deleted"] = True
+        return doc
 
     def _resolve_attachments(self, edit: DocEdit, parent: str | None, pos: int, batch: _Batch,
                              replicated: bool) -> dict[str, dict[str, Any]]:
@@ -1011,13 +1029,6 @@ def _in_range(query: AllDocsQuery, doc_id: str) -> bool:
                                     (doc_id < end if query.descending else doc_id > end))
     before_start = start is not None and (doc_id > start if query.descending else doc_id < start)
     return not past_end and not before_start
-
-
-def _incoming(edit: DocEdit, rev: str) -> dict[str, Any]:
-    doc: dict[str, Any] = {"_id": edit.id, "_rev": rev, **edit.body}
-    if edit.deleted:
-        doc["_deleted"] = True
-    return doc
 
 
 def _stub(att: AttachmentIn, length: int, revpos: int) -> dict[str, Any]:

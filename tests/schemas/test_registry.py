@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from marshmallow import Schema
 
-from schemas import DOC_TYPES, DocumentInvalid, id_prefix, validate_document
+from schemas import DOC_TYPES, TYPES, DocumentInvalid, validate_document
 from schemas.hours import HoursSchema
 from tests.conftest import ROOT
 from tests.schemas.examples import DROP, EXAMPLES, changed, example, reason_for
@@ -26,13 +26,20 @@ def test_doc_types_name_every_type() -> None:
     ("organization", "org:"), ("event", "event:"), ("person", "person:"), ("registration", "registration:"),
     ("checkin", "checkin:"), ("hours", "hours:"), ("contact_request", "contact:"), ("device", "device:"),
 ])
-def test_id_prefix(doc_type: str, prefix: str) -> None:
-    assert id_prefix(doc_type) == prefix
+def test_id_prefix_and_range(doc_type: str, prefix: str) -> None:
+    assert TYPES[doc_type].id_prefix == prefix
+    start, end = TYPES[doc_type].id_range
+    assert start == prefix and end > prefix + "zzzz" and not end.startswith(prefix + ":")
 
 
-def test_id_prefix_of_unknown_type_raises_key_error() -> None:
-    with pytest.raises(KeyError):
-        id_prefix("invoice")
+def test_a_tombstone_keeps_access_fields_and_nothing_personal() -> None:
+    request = example("contact_request")
+    kept = TYPES["contact_request"].tombstone(request)
+    assert kept["type"] == "contact_request" and kept["person_id"] == request["person_id"]
+    assert kept["municipality"] == request["municipality"] and kept["status"] == request["status"]
+    assert not {"message", "callback", "history", "topic", "created_at"} & set(kept)
+    person = TYPES["person"].tombstone(example("person"))
+    assert "display_name" not in person and "contact" not in person and person["type"] == "person"
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))

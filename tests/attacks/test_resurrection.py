@@ -1,0 +1,73 @@
+"""H1: re-creating a deleted document must not take it over. A tombstone keeps whose the
+document was, and the write rules judge a re-creation against it."""
+
+from __future__ import annotations
+
+from tests.attacks.conftest import County, checkin, event, organization, person, registration
+
+
+def test_a_resident_cannot_take_over_a_deleted_person_record(county: County) -> None:
+    tag = county.tag()
+    org = organization(tag, "Baunatal")
+    ev = event(tag, "Baunatal", org["_id"], [county.volunteer.user_id])
+    victim = person(tag, "Baunatal", "Samira Ahmadi")
+    _, ev, victim = county.seed(org, ev, victim)
+    county.seed(registration(ev, victim), checkin(ev, victim, county.volunteer.user_id))
+    deleted = county.baunatal.delete(victim["_id"], victim["_rev"])
+    assert deleted.status_code == 200, deleted.text
+
+    taken = {key: value for key, value in victim.items() if key != "_rev"} | {
+        "account_id": county.olena.user_id, "municipality": "Kaufungen"}
+    answer = county.olena.put(taken)
+
+    assert answer.status_code == 403, answer.text
+    assert county.winner(victim["_id"]).status_code == 404
+    seen = county.olena.changed_ids()
+    assert not {doc_id for doc_id in seen if victim["_id"] in doc_id}, "nothing naming the person is readable"
+
+
+def test_a_coordinator_cannot_re_create_another_towns_deleted_event_as_their_own(county: County) -> None:
+    tag = county.tag()
+    org = organization(tag, "Vellmar")
+    ev = event(tag, "Vellmar", org["_id"], [])
+    victim = person(tag, "Vellmar", "Reza Karimi")
+    _, ev, victim = county.seed(org, ev, victim)
+    county.seed(registration(ev, victim))
+    assert county.vellmar.delete(ev["_id"], ev["_rev"]).status_code == 200
+
+    hijacked = {key: value for key, value in ev.items() if key != "_rev"} | {
+        "municipality": "Baunatal", "assigned_volunteers": [county.baunatal.user_id]}
+    answer = county.baunatal.put(hijacked)
+
+    assert answer.status_code == 403, answer.text
+    assert county.winner(ev["_id"]).status_code == 404
+    assert not {doc_id for doc_id in county.baunatal.changed_ids() if doc_id.startswith("registration:" + ev["_id"])}
+
+
+def test_a_tombstone_keeps_whose_it_was_and_nothing_personal(county: County) -> None:
+    tag = county.tag()
+    victim, = county.seed(person(tag, "Baunatal", "Samira Ahmadi"))
+    full_body_delete = {**victim, "_deleted": True}
+    assert county.baunatal.put(full_body_delete).status_code == 201
+
+    tombstone = county.admin.get(victim["_id"], open_revs="all").json()
+    kept = next(entry["ok"] for entry in tombstone if entry["ok"].get("_deleted"))
+    assert kept["type"] == "person" and kept["municipality"] == "Baunatal"
+    assert "Samira" not in str(kept), kept
+
+
+def test_a_volunteer_may_check_a_person_in_again_after_an_undo(county: County) -> None:
+    tag = county.tag()
+    org = organization(tag, "Baunatal")
+    ev = event(tag, "Baunatal", org["_id"], [county.volunteer.user_id])
+    who = person(tag, "Baunatal", "Amina Yusuf")
+    county.seed(org, ev, who)
+    first = checkin(ev, who, county.volunteer.user_id)
+    put = county.volunteer.put(first)
+    assert put.status_code == 201, put.text
+    assert county.volunteer.delete(first["_id"], put.json()["rev"]).status_code == 200
+
+    again = county.volunteer.put(first)
+
+    assert again.status_code == 201, again.text
+    assert county.winner(first["_id"]).json()["by"] == county.volunteer.user_id
