@@ -13,8 +13,9 @@ from schemas.channels import DomainRules
 from sync.errors import CouchError
 from sync.storage.couchdb import CouchStore
 
+from . import demo
 from .access.policy import ROLES
-from .services import accounts, demo, migrate
+from .services import accounts, migrate
 
 users = AppGroup("users", help="Manage accounts.")
 

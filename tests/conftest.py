@@ -10,10 +10,10 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import orjson
@@ -23,6 +23,8 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 NODE_MODULES = ROOT / "node_modules"
+
+T = TypeVar("T")
 
 
 def free_port() -> int:
@@ -44,6 +46,16 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 3
         except requests.RequestException:  # not listening yet, or workers still booting
             time.sleep(0.1)
     raise RuntimeError(f"{url} did not answer within {timeout}s")
+
+
+def wait_for(condition: Callable[[], T], timeout: float, interval: float = 0.05) -> T:
+    """Call ``condition`` until it returns something truthy, and return that; after ``timeout`` seconds
+    return its last answer, so the caller's assertion says what was missing. A test waits this way,
+    never for a fixed time: as long as needed on a slow machine, no longer on a fast one."""
+    deadline = time.monotonic() + timeout
+    while not (answer := condition()) and time.monotonic() < deadline:
+        time.sleep(interval)
+    return answer
 
 
 def stop_process(process: subprocess.Popen[bytes] | None, sig: int = signal.SIGTERM) -> None:

@@ -30,11 +30,11 @@ import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
+from tests import factories
 from tests.conftest import ADMIN, LiveServer, User
 from tests.schemas.examples import EXAMPLES
 
 MAIN_DB = "miteinander"
-NOW = "2026-11-21T10:00:00Z"
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -237,9 +237,8 @@ def organization(tag: str) -> dict[str, Any]:
 
 
 def checkin(event_id: str, person_id: str, volunteer: User, org: str) -> dict[str, Any]:
-    return {"_id": f"checkin:{event_id}:{person_id}", "type": "checkin", "schema_version": 1, "created_at": NOW,
-            "event_id": event_id, "person_id": person_id, "checked_in_at": NOW, "by": volunteer.user_id,
-            "device_id": f"tablet-{volunteer.user_id}", "municipality": "Wolfhagen", "organization_id": org}
+    return factories.checkin(event_id, volunteer.user_id, "Wolfhagen", person_id=person_id,
+                             device_id=f"tablet-{volunteer.user_id}", organization_id=org)
 
 
 class FromAddress(HTTPAdapter):
@@ -543,13 +542,11 @@ def test_a_checkin_answers_the_assigned_volunteers_longpoll_and_not_another_volu
     tag = uuid.uuid4().hex[:8]
     first, second = create_users(server, "volunteer", 2)
     org, ev1, ev2 = f"org:{tag}", f"event:{tag}-1", f"event:{tag}-2"
-    event = {"type": "event", "schema_version": 1, "created_at": NOW, "kind": "encounter", "title": {"de": "Café"},
-             "municipality": "Wolfhagen", "place": "Bürgerhaus", "start": NOW, "end": "2026-11-21T13:00:00Z",
-             "organization_id": org}
+    event = {"kind": "encounter", "title": {"de": "Café"}, "end": "2026-11-21T13:00:00Z", "organization_id": org}
     seeded = request("POST", server.db_url(MAIN_DB) + "/_bulk_docs", json={"docs": [
         {**organization(tag), "_id": org},
-        {**event, "_id": ev1, "assigned_volunteers": [first.user_id]},
-        {**event, "_id": ev2, "assigned_volunteers": [second.user_id]},
+        factories.event(ev1, "Wolfhagen", assigned_volunteers=[first.user_id], **event),
+        factories.event(ev2, "Wolfhagen", assigned_volunteers=[second.user_id], **event),
     ]}).json()
     assert all(result.get("ok") for result in seeded), seeded
 

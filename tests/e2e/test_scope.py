@@ -11,39 +11,31 @@ from typing import Any
 import requests
 
 from tests.conftest import LiveServer, pouch_command, pouch_report
+from tests.factories import checkin, event, organization, person, registration
 
-NOW = "2026-11-21T10:00:00Z"
 
 def erasable_name(tag: str) -> str:
     """A name that occurs nowhere else, so finding it in a file means it was not erased."""
     return f"Zarghuna Qasimi-{tag}"
 
 
-def doc(doc_type: str, doc_id: str, **fields: Any) -> dict[str, Any]:
-    return {"_id": doc_id, "type": doc_type, "schema_version": 1, "created_at": NOW, **fields}
-
-
 def seed(admin_url: str, tag: str, volunteer: str) -> dict[str, Any]:
     org, ev1, ev2 = f"org:{tag}", f"event:{tag}-1", f"event:{tag}-2"
-    event = {"kind": "encounter", "place": "Dorfgemeinschaftshaus", "start": NOW, "end": "2026-11-21T13:00:00Z",
-             "organization_id": org}
+    event_fields = {"kind": "encounter", "place": "Dorfgemeinschaftshaus", "end": "2026-11-21T13:00:00Z",
+                    "organization_id": org}
     people = [f"person:{tag}-{i}" for i in range(4)]
     names = ["Ahmad Rahimi", "Ayşe Demir", erasable_name(tag), "Olena Kovalenko"]
-    docs = [doc("organization", org, name="Heimatverein Wolfhagen", kind="association", municipality="Wolfhagen"),
-            doc("event", ev1, title={"de": "Begegnungscafé"}, municipality="Wolfhagen",
-                assigned_volunteers=[volunteer], **event),
-            doc("event", ev2, title={"de": "Fahrradwerkstatt"}, municipality="Wolfhagen",
-                assigned_volunteers=[], **event)]
-    for person, name in zip(people, names, strict=True):
-        docs.append(doc("person", person, display_name=name, municipality="Wolfhagen",
-                        consents=[{"purpose": "registration", "given_at": NOW}]))
+    docs = [organization(org, "Heimatverein Wolfhagen", "Wolfhagen", kind="association"),
+            event(ev1, "Wolfhagen", title={"de": "Begegnungscafé"}, assigned_volunteers=[volunteer], **event_fields),
+            event(ev2, "Wolfhagen", title={"de": "Fahrradwerkstatt"}, **event_fields)]
+    for person_id, name in zip(people, names, strict=True):
+        docs.append(person(person_id, name, "Wolfhagen"))
     for event_id, members in ((ev1, people[:3]), (ev2, people[3:])):
-        for person, name in zip(members, names, strict=False):
-            docs.append(doc("registration", f"registration:{event_id}:{person}", event_id=event_id, person_id=person,
-                            display_name=name if event_id == ev1 else names[3], municipality="Wolfhagen",
-                            organization_id=org, registered_at=NOW, status="registered"))
-    docs.append(doc("checkin", f"checkin:{ev1}:{people[2]}", event_id=ev1, person_id=people[2], checked_in_at=NOW,
-                    by=volunteer, device_id="tablet-wolfhagen", municipality="Wolfhagen", organization_id=org))
+        for person_id, name in zip(members, names, strict=False):
+            docs.append(registration(event_id, person_id, name if event_id == ev1 else names[3], "Wolfhagen",
+                                     organization_id=org))
+    docs.append(checkin(ev1, volunteer, "Wolfhagen", person_id=people[2], device_id="tablet-wolfhagen",
+                        organization_id=org))
     results = requests.post(admin_url + "/_bulk_docs", json={"docs": docs}, timeout=30).json()
     assert all(result.get("ok") for result in results), results
     return {"org": org, "ev1": ev1, "ev2": ev2, "people": people,

@@ -11,8 +11,18 @@ import pytest
 import requests
 
 from tests.conftest import ADMIN, LiveServer, User
+from tests.factories import (
+    NOW,
+    checkin,
+    contact_request,
+    device,
+    event,
+    hours,
+    organization,
+    person,
+    registration,
+)
 
-NOW = "2026-11-21T10:00:00Z"
 MAIN = "miteinander"
 
 
@@ -34,49 +44,26 @@ class World:
                 "resident": self.resident}[role]
 
 
-def base(doc_type: str, doc_id: str, **fields: Any) -> dict[str, Any]:
-    return {"_id": doc_id, "type": doc_type, "schema_version": 1, "created_at": NOW, **fields}
-
-
-def consent() -> list[dict[str, str]]:
-    return [{"purpose": "registration", "given_at": NOW}]
-
-
 def build_docs(tag: str, volunteer: str, coordinator: str, resident_person: str) -> dict[str, dict[str, Any]]:
     org_a, org_b, ev1, ev2 = f"org:{tag}-a", f"org:{tag}-b", f"event:{tag}-1", f"event:{tag}-2"
     p1, p2 = f"person:{tag}-p1", f"person:{tag}-p2"
-    event = {"kind": "language_cafe", "place": "Bürgerhaus", "start": NOW, "end": "2026-11-21T12:00:00Z"}
     return {
-        "org_a": base("organization", org_a, name="Sportverein Baunatal", kind="club", municipality="Baunatal"),
-        "org_b": base("organization", org_b, name="Migrantenverein Vellmar", kind="migrant_organization",
-                      municipality="Vellmar"),
-        "event1": base("event", ev1, title={"de": "Sprachcafé"}, municipality="Baunatal", organization_id=org_a,
-                       assigned_volunteers=[volunteer], **event),
-        "event2": base("event", ev2, title={"de": "Begegnungsfest"}, municipality="Vellmar", organization_id=org_b,
-                       assigned_volunteers=[], **event),
-        "person1": base("person", p1, display_name="Mariam Haidari", languages=["prs"], municipality="Baunatal",
-                        consents=consent()),
-        "person2": base("person", p2, display_name="Olena Kovalenko", languages=["uk"], municipality="Vellmar",
-                        consents=consent()),
-        "reg1": base("registration", f"registration:{ev1}:{p1}", event_id=ev1, person_id=p1,
-                     display_name="Mariam Haidari", municipality="Baunatal", organization_id=org_a,
-                     registered_at=NOW, status="registered"),
-        "reg2": base("registration", f"registration:{ev2}:{p2}", event_id=ev2, person_id=p2,
-                     display_name="Olena Kovalenko", municipality="Vellmar", organization_id=org_b,
-                     registered_at=NOW, status="registered"),
-        "checkin1": base("checkin", f"checkin:{ev1}:{p1}", event_id=ev1, person_id=p1, checked_in_at=NOW,
-                         by=volunteer, device_id="tablet-1", municipality="Baunatal", organization_id=org_a),
-        "checkin2": base("checkin", f"checkin:{ev2}:{p2}", event_id=ev2, person_id=p2, checked_in_at=NOW,
-                         by=volunteer, device_id="tablet-2", municipality="Vellmar", organization_id=org_b),
-        "hours_vol": base("hours", f"hours:{volunteer}:{tag}", volunteer_id=volunteer, date="2026-11-20",
-                          minutes=120, activity="event_support", municipality="Baunatal", status="pending"),
-        "hours_coord": base("hours", f"hours:{coordinator}:{tag}", volunteer_id=coordinator, date="2026-11-20",
-                            minutes=60, activity="training", municipality="Baunatal", status="pending"),
-        "contact_res": base("contact_request", f"contact:{tag}-r", person_id=resident_person, topic="interpreter",
-                            language="prs", municipality="Vellmar", status="new", history=[]),
-        "contact1": base("contact_request", f"contact:{tag}-1", person_id=p1, topic="club_partner",
-                         language="de", municipality="Baunatal", status="new", history=[]),
-        "device": base("device", f"device:{tag}", name="Tablet Bürgerhaus", user_id=volunteer, registered_at=NOW),
+        "org_a": organization(org_a, "Sportverein Baunatal", "Baunatal"),
+        "org_b": organization(org_b, "Migrantenverein Vellmar", "Vellmar", kind="migrant_organization"),
+        "event1": event(ev1, "Baunatal", organization_id=org_a, assigned_volunteers=[volunteer]),
+        "event2": event(ev2, "Vellmar", title={"de": "Begegnungsfest"}, organization_id=org_b),
+        "person1": person(p1, "Mariam Haidari", "Baunatal", languages=["prs"]),
+        "person2": person(p2, "Olena Kovalenko", "Vellmar", languages=["uk"]),
+        "reg1": registration(ev1, p1, "Mariam Haidari", "Baunatal", organization_id=org_a),
+        "reg2": registration(ev2, p2, "Olena Kovalenko", "Vellmar", organization_id=org_b),
+        "checkin1": checkin(ev1, volunteer, "Baunatal", person_id=p1, organization_id=org_a),
+        "checkin2": checkin(ev2, volunteer, "Vellmar", person_id=p2, device_id="tablet-2", organization_id=org_b),
+        "hours_vol": hours(volunteer, "Baunatal", 120, doc_id=f"hours:{volunteer}:{tag}"),
+        "hours_coord": hours(coordinator, "Baunatal", 60, doc_id=f"hours:{coordinator}:{tag}", activity="training"),
+        "contact_res": contact_request("Vellmar", doc_id=f"contact:{tag}-r", person_id=resident_person,
+                                       language="prs"),
+        "contact1": contact_request("Baunatal", doc_id=f"contact:{tag}-1", person_id=p1, topic="club_partner"),
+        "device": device(f"device:{tag}", volunteer),
     }
 
 
@@ -209,30 +196,29 @@ def edit(doc: dict[str, Any], **changes: Any) -> dict[str, Any]:
     return {**doc, **changes}
 
 
+def walk_in(world: World, event_name: str, by: str, suffix: str = "") -> dict[str, Any]:
+    """A walk-in's check-in at one of the world's events, made by ``by`` on tablet t1."""
+    event = world.docs[event_name]
+    return checkin(event["_id"], by, event["municipality"], walk_in="Gast", device_id="t1",
+                   organization_id=event["organization_id"],
+                   doc_id=f"checkin:{event['_id']}:walkin:{world.tag}{suffix}")
+
+
 # (role, what, build the document from the world) -> allowed?
 WRITES = [
     ("volunteer", "check in at an assigned event",
-     lambda w: base("checkin", f"checkin:{w.docs['event1']['_id']}:walkin:{w.tag}", event_id=w.docs["event1"]["_id"],
-                    walk_in={"display_name": "Gast", "consent": {"purpose": "registration", "given_at": NOW}},
-                    checked_in_at=NOW, by=w.volunteer.user_id, device_id="t1", municipality="Baunatal",
-                    organization_id=w.docs["org_a"]["_id"]), True),
+     lambda w: walk_in(w, "event1", w.volunteer.user_id), True),
     ("volunteer", "check in at another event",
-     lambda w: base("checkin", f"checkin:{w.docs['event2']['_id']}:walkin:{w.tag}", event_id=w.docs["event2"]["_id"],
-                    walk_in={"display_name": "Gast", "consent": {"purpose": "registration", "given_at": NOW}},
-                    checked_in_at=NOW, by=w.volunteer.user_id, device_id="t1", municipality="Vellmar",
-                    organization_id=w.docs["org_b"]["_id"]), False),
+     lambda w: walk_in(w, "event2", w.volunteer.user_id), False),
     ("volunteer", "check in under another volunteer's name",
-     lambda w: base("checkin", f"checkin:{w.docs['event1']['_id']}:walkin:{w.tag}x", event_id=w.docs["event1"]["_id"],
-                    walk_in={"display_name": "Gast", "consent": {"purpose": "registration", "given_at": NOW}},
-                    checked_in_at=NOW, by=w.coordinator.user_id, device_id="t1", municipality="Baunatal",
-                    organization_id=w.docs["org_a"]["_id"]), False),
+     lambda w: walk_in(w, "event1", w.coordinator.user_id, "x"), False),
     ("volunteer", "undo a check-in", lambda w: {**w.docs["checkin1"], "_deleted": True}, True),
     ("volunteer", "edit own pending hours", lambda w: edit(w.docs["hours_vol"], minutes=150), True),
     ("volunteer", "approve own hours", lambda w: edit(w.docs["hours_vol"], status="approved",
                                                       decided_by=w.volunteer.user_id, decided_at=NOW), False),
-    ("volunteer", "log hours for someone else", lambda w: base(
-        "hours", f"hours:{w.coordinator.user_id}:{w.tag}v", volunteer_id=w.coordinator.user_id, date="2026-11-20",
-        minutes=30, activity="other", municipality="Baunatal", status="pending"), False),
+    ("volunteer", "log hours for someone else", lambda w: hours(
+        w.coordinator.user_id, "Baunatal", 30, doc_id=f"hours:{w.coordinator.user_id}:{w.tag}v", activity="other"),
+     False),
     ("volunteer", "edit an event", lambda w: edit(w.docs["event1"], place="Sporthalle"), False),
     ("coordinator", "approve a volunteer's hours", lambda w: edit(
         w.docs["hours_vol"], status="approved", decided_by=w.coordinator.user_id, decided_at=NOW), True),
@@ -244,20 +230,16 @@ WRITES = [
     ("coordinator", "hand hours to another volunteer", lambda w: edit(
         w.docs["hours_vol"], volunteer_id=w.coordinator.user_id), False),
     ("coordinator", "change a document's type", lambda w: {**w.docs["person1"], "type": "device"}, False),
-    ("coordinator", "create a person outside scope", lambda w: base(
-        "person", f"person:{w.tag}-x", display_name="X", municipality="Vellmar", consents=consent()), False),
+    ("coordinator", "create a person outside scope", lambda w: person(f"person:{w.tag}-x", "X", "Vellmar"), False),
     ("coordinator", "write an invalid document", lambda w: edit(w.docs["hours_vol"], minutes=-5), False),
-    ("resident", "register for an event", lambda w: base(
-        "registration", f"registration:{w.docs['event2']['_id']}:{w.resident_person}",
-        event_id=w.docs["event2"]["_id"], person_id=w.resident_person, display_name="Ahmad Rahimi",
-        municipality="Vellmar", organization_id=w.docs["org_b"]["_id"], registered_at=NOW, status="registered"), True),
-    ("resident", "register someone else", lambda w: base(
-        "registration", f"registration:{w.docs['event2']['_id']}:{w.docs['person1']['_id']}",
-        event_id=w.docs["event2"]["_id"], person_id=w.docs["person1"]["_id"], display_name="M",
-        municipality="Vellmar", organization_id=w.docs["org_b"]["_id"], registered_at=NOW, status="registered"), False),
-    ("resident", "ask for contact", lambda w: base(
-        "contact_request", f"contact:{w.tag}-new", person_id=w.resident_person, topic="course", language="fa",
-        municipality="Vellmar", status="new", history=[]), True),
+    ("resident", "register for an event", lambda w: registration(
+        w.docs["event2"]["_id"], w.resident_person, "Ahmad Rahimi", "Vellmar", organization_id=w.docs["org_b"]["_id"]),
+     True),
+    ("resident", "register someone else", lambda w: registration(
+        w.docs["event2"]["_id"], w.docs["person1"]["_id"], "M", "Vellmar", organization_id=w.docs["org_b"]["_id"]),
+     False),
+    ("resident", "ask for contact", lambda w: contact_request(
+        "Vellmar", doc_id=f"contact:{w.tag}-new", person_id=w.resident_person, topic="course", language="fa"), True),
     ("resident", "assign their own contact request", lambda w: edit(
         w.docs["contact_res"], status="assigned", assignee=w.resident.user_id), False),
     ("resident", "edit someone else's record", lambda w: edit(w.docs["person1"], display_name="X"), False),
@@ -270,8 +252,7 @@ def test_write_rules(world: World, path: str, role: str, what: str, build: Any, 
     user = world.user(role)
     doc = build(world)
     if path == "bulk_docs":
-        filler = base("hours", f"hours:{user.user_id}:{uuid.uuid4().hex[:6]}", volunteer_id=user.user_id,
-                      date="2026-11-20", minutes=15, activity="other", municipality="Baunatal", status="pending")
+        filler = hours(user.user_id, "Baunatal", 15, activity="other")
         results = requests.post(user.db_url() + "/_bulk_docs", json={"docs": [doc, filler]}, timeout=10).json()
         outcome = results[0]
         assert outcome.get("ok") is True if allowed else outcome["error"] == "forbidden", outcome
@@ -303,13 +284,13 @@ def _undo(world: World, doc: dict[str, Any], rev: str) -> None:
 def test_writes_through_sync_are_audited(world: World) -> None:
     """Both doors leave the same trace: who wrote which revision, ids only."""
     volunteer = world.volunteer
-    hours = base("hours", f"hours:{volunteer.user_id}:{world.tag}-audit", volunteer_id=volunteer.user_id,
-                 date="2026-11-20", minutes=45, activity="accompaniment", municipality="Baunatal", status="pending")
-    written = requests.post(volunteer.db_url() + "/_bulk_docs", json={"docs": [hours]}, timeout=10).json()[0]
-    replicated = {**hours, "_id": hours["_id"] + "-r", "_rev": "1-" + "a" * 32}
+    logged = hours(volunteer.user_id, "Baunatal", 45, doc_id=f"hours:{volunteer.user_id}:{world.tag}-audit",
+                   activity="accompaniment")
+    written = requests.post(volunteer.db_url() + "/_bulk_docs", json={"docs": [logged]}, timeout=10).json()[0]
+    replicated = {**logged, "_id": logged["_id"] + "-r", "_rev": "1-" + "a" * 32}
     assert requests.post(volunteer.db_url() + "/_bulk_docs", json={"docs": [replicated], "new_edits": False},
                          timeout=10).json() == []
     audit_url = world.admin.server.admin_url + "/api/audit"
-    for doc_id, rev in ((hours["_id"], written["rev"]), (replicated["_id"], replicated["_rev"])):
+    for doc_id, rev in ((logged["_id"], written["rev"]), (replicated["_id"], replicated["_rev"])):
         entries = requests.get(audit_url, params={"doc_id": doc_id}, timeout=10).json()
         assert [(e["by"], e["via"], e["changes"]) for e in entries] == [(volunteer.user_id, "sync", [[doc_id, rev]])]

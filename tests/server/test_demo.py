@@ -13,10 +13,10 @@ from flask import Flask
 
 from schemas import validate_document
 from schemas.channels import has_valid_consent
-from server import create_app
+from server import create_app, demo
 from server.access.policy import Principal, scope_for
 from server.config import Settings
-from server.services import accounts, demo
+from server.services import accounts
 from sync.storage import Store
 from sync.storage.base import AllDocsQuery
 
@@ -205,3 +205,21 @@ def test_build_is_deterministic() -> None:
     first, second = demo.build(NOW), demo.build(NOW)
     assert first.docs == second.docs and first.accounts == second.accounts
     assert demo.build(NOW, rng_seed=7).docs != first.docs
+
+
+def test_the_county_file_is_checked_when_read(tmp_path: Path) -> None:
+    text = demo.county.COUNTY_FILE.read_text(encoding="utf-8")
+    typo = tmp_path / "typo.toml"
+    typo.write_text(text.replace('key = "sprachcafe-1"', 'key = "sprachcafe-1"\nvolunters = ["mueller"]', 1),
+                    encoding="utf-8")
+    with pytest.raises(demo.DemoError, match=r"events sprachcafe-1.*volunters"):
+        demo.county.load_county(typo)
+    unknown = tmp_path / "unknown.toml"
+    unknown.write_text(text.replace('title = "sprachcafe"', 'title = "sprachkaffee"', 1), encoding="utf-8")
+    with pytest.raises(demo.DemoError, match="no text 'sprachkaffee'"):
+        demo.county.load_county(unknown)
+    stranger = tmp_path / "stranger.toml"
+    stranger.write_text(text.replace('volunteers = ["mueller", "boiko"]', 'volunteers = ["nobody"]', 1),
+                        encoding="utf-8")
+    with pytest.raises(demo.DemoError, match="no account 'nobody'"):
+        demo.build(NOW, county=demo.county.load_county(stranger))

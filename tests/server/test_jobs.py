@@ -7,7 +7,6 @@ import os
 import re
 import signal
 import subprocess
-import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -23,7 +22,8 @@ from server.jobs import JOBS, JOBS_DB, run_once
 from server.services import accounts, maintenance
 from sync.storage import Store
 from sync.storage.base import AllDocsQuery, ReadOptions
-from tests.conftest import BIN, ROOT, LiveServer
+from tests.conftest import BIN, ROOT, LiveServer, wait_for
+from tests.factories import replicated
 
 NOW = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
 MAIN = "miteinander"
@@ -54,24 +54,38 @@ def replicate(store: Store, docs: list[dict[str, Any]]) -> None:
 
 def leaf(doc_id: str, branch: str, **body: Any) -> dict[str, Any]:
     """A revision 2-<branch> on top of a shared 1-root, as two offline tablets make them."""
-    return {"_id": doc_id, "_rev": f"2-{branch}", "_revisions": {"start": 2, "ids": [branch, "root"]}, **body}
+    return replicated(doc_id, [f"2-{branch}", "1-root"], **body)
+
+
+def taken_by_the_other(logs: list[str]) -> list[int]:
+    """Per scheduler, how many slots it found claimed by the other one."""
+    return [log.count("taken by another scheduler") for log in logs]
 
 
 def test_two_schedulers_run_each_job_once_per_slot(tmp_path: Path) -> None:
     env = {**os.environ, "MITEINANDER_DATA_DIR": str(tmp_path), "DEMO": "0",
            "MITEINANDER_JOB_INTERVALS": "conflicts=1,retention=1,summary=1"}
-    create_app(Settings(data_dir=tmp_path, demo=False))  # the databases exist before both start
-    schedulers = [subprocess.Popen([str(BIN / "python"), "-m", "server.jobs"], cwd=ROOT, env=env,  # noqa: S603
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
-                  for _ in range(2)]
+    store = create_app(Settings(data_dir=tmp_path, demo=False)).extensions["store"]  # the databases exist first
+    log_files = [tmp_path / f"scheduler-{number}.log" for number in range(2)]
+    schedulers = []
     try:
-        time.sleep(6)
+        for path in log_files:
+            with path.open("wb") as log:
+                schedulers.append(subprocess.Popen([str(BIN / "python"), "-m", "server.jobs"],  # noqa: S603
+                                                   cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                                   start_new_session=True))
+
+        def three_slots_each_and_competed() -> bool:
+            per_job = Counter(run["job"] for run in rows(store, JOBS_DB, "run:"))
+            logs = [path.read_text() for path in log_files]
+            return all(per_job[job] >= 3 for job in JOBS) and sum(taken_by_the_other(logs)) >= 3
+
+        wait_for(three_slots_each_and_competed, timeout=60)
     finally:
-        logs = []
         for process in schedulers:
             os.killpg(process.pid, signal.SIGTERM)
-            logs.append(process.communicate(timeout=20)[0].decode())
-    store = create_app(Settings(data_dir=tmp_path, demo=False)).extensions["store"]
+            process.wait(timeout=20)
+    logs = [path.read_text() for path in log_files]
     runs = rows(store, JOBS_DB, "run:")
     per_job = Counter(run["job"] for run in runs)
     assert set(per_job) == set(JOBS)
@@ -79,7 +93,7 @@ def test_two_schedulers_run_each_job_once_per_slot(tmp_path: Path) -> None:
         slots = [run["slot"] for run in runs if run["job"] == job]
         assert len(slots) == len(set(slots)) == count and count >= 3, (job, slots)
     assert all(run["status"] in ("ok", "running") for run in runs)
-    skipped = [sum(line.count("taken by another scheduler") for line in log.splitlines()) for log in logs]
+    skipped = taken_by_the_other(logs)
     assert sum(skipped) >= 3, f"both schedulers competed for the same slots: {skipped}\n{logs}"
     started = [match for log in logs for match in re.findall(r"job (\w+) slot (\d+) started", log)]
     assert len(started) == len(set(started)), "no slot's work started in both schedulers"

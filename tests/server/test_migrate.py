@@ -19,17 +19,10 @@ from sync.storage import Limits, open_store
 from sync.storage.base import ChangesQuery, ReadOptions
 from sync.storage.couchdb_access import ACCESS_DDOC
 from tests.conftest import BIN, ROOT, PouchDBServer
+from tests.factories import replicated
 
 PHOTO = bytes(range(256)) * 40
 SCAN = b"%PDF-1.4 consent form " * 100
-
-
-def replicated(doc_id: str, path: list[str], deleted: bool = False, **body: Any) -> dict[str, Any]:
-    doc = {"_id": doc_id, "_rev": path[0], **body,
-           "_revisions": {"start": int(path[0].split("-")[0]), "ids": [rev.split("-", 1)[1] for rev in path]}}
-    if deleted:
-        doc["_deleted"] = True
-    return doc
 
 
 def seed(directory: Path) -> None:

@@ -20,6 +20,7 @@ import orjson
 import pytest
 import requests
 
+from tests import factories
 from tests.conftest import ADMIN, NODE_MODULES, ROOT, LiveServer, User
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -48,27 +49,18 @@ def admin_write(server: LiveServer, docs: list[dict[str, Any]]) -> None:
     assert not failed, failed
 
 
-def base(doc_id: str, doc_type: str, now: datetime) -> dict[str, Any]:
-    return {"_id": doc_id, "type": doc_type, "schema_version": 1, "created_at": iso(now)}
-
-
 def make_event(key: str, title: str, volunteers: list[str], org: str, now: datetime, *, days: int = 0
                ) -> dict[str, Any]:
     start = now + timedelta(days=days, minutes=-30)
-    return {**base(f"event:{key}", "event", now), "title": {"de": title, "ar": f"{title} (ar)"},
-            "kind": "encounter", "municipality": TOWN, "place": "Bürgerhaus Vellmar, Saal 2",
-            "start": iso(start), "end": iso(start + timedelta(hours=4)), "organization_id": org,
-            "assigned_volunteers": volunteers}
+    return factories.event(f"event:{key}", TOWN, created_at=iso(now), title={"de": title, "ar": f"{title} (ar)"},
+                           kind="encounter", place="Bürgerhaus Vellmar, Saal 2", start=iso(start),
+                           end=iso(start + timedelta(hours=4)), organization_id=org, assigned_volunteers=volunteers)
 
 
 def registrations(event: dict[str, Any], names: tuple[str, ...], now: datetime) -> list[dict[str, Any]]:
-    docs = []
-    for name in names:
-        person = f"person:{uuid.uuid4().hex}"
-        docs.append({**base(f"registration:{event['_id']}:{person}", "registration", now), "event_id": event["_id"],
-                     "person_id": person, "display_name": name, "municipality": TOWN,
-                     "organization_id": event["organization_id"], "registered_at": iso(now), "status": "registered"})
-    return docs
+    return [factories.registration(event["_id"], f"person:{uuid.uuid4().hex}", name, TOWN, created_at=iso(now),
+                                   organization_id=event["organization_id"], registered_at=iso(now))
+            for name in names]
 
 
 def credentials(user: User) -> dict[str, str]:
@@ -93,8 +85,8 @@ def run(server: LiveServer, web_app: None, tmp_path_factory: pytest.TempPathFact
     now = datetime.now(UTC)
     tag = uuid.uuid4().hex[:8]
     org = f"org:e2e-{tag}"
-    admin_write(server, [{**base(org, "organization", now), "name": "Integrationsbüro Vellmar (Test)",
-                          "kind": "office", "municipality": TOWN}])
+    admin_write(server, [factories.organization(org, "Integrationsbüro Vellmar (Test)", TOWN, kind="office",
+                                                created_at=iso(now))])
 
     volunteer = server.create_user("volunteer")
     event = make_event(f"{tag}-sprachcafe", "Sprachcafé Vellmar", [volunteer.user_id], org, now)

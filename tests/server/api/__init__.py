@@ -1,13 +1,13 @@
-"""Helpers for the REST API tests: accounts on the live server, documents to seed, requests as someone.
+"""Helpers for the REST API tests: accounts on the live server, seeding documents, requests as someone.
 
-The session's server is shared with other tests, so every test makes its own ids and reads
-only what it made. Accounts are created once per server (the CLI takes a while) and use
-HTTP Basic, which the gate accepts like a bearer token; logging in for tokens is rate limited.
+The session's server is shared with other tests, so every test makes its own ids (documents
+come from :mod:`tests.factories`) and reads only what it made. Accounts are created once per
+server (the CLI takes a while) and use HTTP Basic, which the gate accepts like a bearer token;
+logging in for tokens is rate limited.
 """
 
 from __future__ import annotations
 
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +17,6 @@ import requests
 from tests.conftest import ADMIN, LiveServer
 
 MAIN = "miteinander"
-NOW = "2026-11-21T10:00:00Z"
 
 
 @dataclass(frozen=True)
@@ -67,13 +66,8 @@ _TEAMS: dict[str, Team] = {}
 
 def create_account(server: LiveServer, role: str, *scopes: str) -> Account:
     """A new account with the users CLI."""
-    email = f"{role}-{uuid.uuid4().hex[:10]}@test.example"
-    password = f"pw-{uuid.uuid4().hex}"
-    args = ["users", "create", email, "--role", role, "--password", password]
-    for scope in scopes:
-        args += ["--scope", scope]
-    output = server.flask(*args).stdout
-    return Account(server, email, password, output.split(" as ")[1].split()[0])
+    user = server.create_user(role, *scopes)
+    return Account(server, user.email, user.password, user.user_id)
 
 
 def team(server: LiveServer) -> Team:
@@ -92,53 +86,6 @@ def team(server: LiveServer) -> Team:
             made = {name: future.result() for name, future in futures.items()}
         _TEAMS[server.url] = Team(admin=Account(server, *ADMIN), **made)
     return _TEAMS[server.url]
-
-
-def tag() -> str:
-    """A fresh id part, so tests on the shared server never meet each other's documents."""
-    return uuid.uuid4().hex[:12]
-
-
-def doc(doc_type: str, doc_id: str, **fields: Any) -> dict[str, Any]:
-    return {"_id": doc_id, "type": doc_type, "schema_version": 1, "created_at": NOW, **fields}
-
-
-def consent() -> list[dict[str, str]]:
-    return [{"purpose": "registration", "given_at": NOW}]
-
-
-def event(event_id: str, municipality: str, **fields: Any) -> dict[str, Any]:
-    values = {"title": {"de": "Sprachcafé"}, "kind": "language_cafe", "place": "Bürgerhaus", "start": NOW,
-              "end": "2026-11-21T12:00:00Z", "organization_id": "org:test-verein", "assigned_volunteers": [],
-              "municipality": municipality, **fields}
-    return doc("event", event_id, **values)
-
-
-def person(person_id: str, name: str, municipality: str, **fields: Any) -> dict[str, Any]:
-    return doc("person", person_id, display_name=name, municipality=municipality, languages=["prs", "de"],
-               consents=consent(), **fields)
-
-
-def registration(event_id: str, person_id: str, name: str, municipality: str, **fields: Any) -> dict[str, Any]:
-    values = {"event_id": event_id, "person_id": person_id, "display_name": name, "municipality": municipality,
-              "organization_id": "org:test-verein", "registered_at": NOW, "status": "registered", **fields}
-    return doc("registration", f"registration:{event_id}:{person_id}", **values)
-
-
-def checkin(event_id: str, by: str, municipality: str, person_id: str | None = None,
-            walk_in: str | None = None, at: str = NOW) -> dict[str, Any]:
-    values: dict[str, Any] = {"event_id": event_id, "checked_in_at": at, "by": by, "device_id": "tablet-1",
-                              "municipality": municipality, "organization_id": "org:test-verein"}
-    if person_id is not None:
-        return doc("checkin", f"checkin:{event_id}:{person_id}", person_id=person_id, **values)
-    walk = {"display_name": walk_in, "consent": {"purpose": "registration", "given_at": at}}
-    return doc("checkin", f"checkin:{event_id}:walkin:{tag()}", walk_in=walk, **values)
-
-
-def hours(volunteer_id: str, municipality: str, minutes: int = 90, **fields: Any) -> dict[str, Any]:
-    values = {"volunteer_id": volunteer_id, "date": "2026-11-20", "minutes": minutes, "activity": "event_support",
-              "municipality": municipality, "status": "pending", **fields}
-    return doc("hours", f"hours:{volunteer_id}:{tag()}", **values)
 
 
 def seed(server: LiveServer, *docs: dict[str, Any]) -> list[dict[str, Any]]:

@@ -6,7 +6,8 @@ import pytest
 import requests
 
 from tests.conftest import LiveServer
-from tests.server.api import NOW, Team, doc, seed, tag, team
+from tests.factories import NOW, device, tag
+from tests.server.api import Team, seed, team
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +38,7 @@ def test_audit_lists_rest_writes_newest_first_without_contents(people: Team) -> 
 
 def test_revoking_a_device_ends_its_sessions(server: LiveServer, people: Team) -> None:
     device_id = f"device:{tag()}"
-    seed(server, doc("device", device_id, name="Tablet Bürgerhaus Söhrewald", user_id=people.volunteer.user_id,
-                     registered_at=NOW))
+    seed(server, device(device_id, people.volunteer.user_id, name="Tablet Bürgerhaus Söhrewald"))
     login = requests.post(server.url + "/api/auth/token", json={
         "email": people.volunteer.email, "password": people.volunteer.password, "device_id": device_id}, timeout=30)
     assert login.status_code == 201, login.text

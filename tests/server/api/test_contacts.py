@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import LiveServer
-from tests.server.api import Team, doc, seed, tag, team
+from tests.factories import contact_request
+from tests.server.api import Team, seed, team
 
 
 @pytest.fixture(scope="module")
@@ -17,9 +18,8 @@ def people(server: LiveServer) -> Team:
 
 def contact(municipality: str, **fields: Any) -> dict[str, Any]:
     values = {"callback": {"name": "Verein Miteinander e.V.", "email": "vorstand@verein.example"},
-              "topic": "club_partner", "language": "de", "municipality": municipality, "status": "new",
-              "message": "Wir suchen einen Partnerverein.", "history": [], **fields}
-    return doc("contact_request", f"contact:{tag()}", **values)
+              "topic": "club_partner", "message": "Wir suchen einen Partnerverein.", **fields}
+    return contact_request(municipality, **values)
 
 
 def test_list_assign_and_close_with_history(server: LiveServer, people: Team) -> None:

@@ -7,17 +7,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import LiveServer
-from tests.server.api import (
-    NOW,
-    Team,
-    changes_ids,
-    checkin,
-    person,
-    registration,
-    seed,
-    tag,
-    team,
-)
+from tests.factories import NOW, checkin, person, registration, tag
+from tests.server.api import Team, changes_ids, seed, team
 
 
 @pytest.fixture(scope="module")

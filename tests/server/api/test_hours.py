@@ -6,7 +6,8 @@ import pytest
 import requests
 
 from tests.conftest import LiveServer
-from tests.server.api import Team, hours, seed, team
+from tests.factories import hours
+from tests.server.api import Team, seed, team
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,8 @@ import pytest
 import requests
 
 from tests.conftest import LiveServer
-from tests.server.api import MAIN, Team, changes_ids, checkin, doc, event, person, registration, seed, tag, team
+from tests.factories import checkin, contact_request, event, person, registration, tag
+from tests.server.api import MAIN, Team, changes_ids, seed, team
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +42,7 @@ def test_export_then_erase(server: LiveServer, people: Team) -> None:
         registration(event_id, person_id, "Ahmad Rahimi", "Vellmar"),
         registration(event_id, other_id, "Anna Schmidt", "Vellmar"),
         checkin(event_id, people.volunteer.user_id, "Vellmar", person_id=person_id),
-        doc("contact_request", f"contact:{tag()}", person_id=person_id, topic="interpreter", language="prs",
-            municipality="Baunatal", status="new", history=[]),
+        contact_request("Baunatal", person_id=person_id, language="prs"),
     )
     reg_id, other_reg_id, checkin_id, contact_id = (stored[i]["_id"] for i in (3, 4, 5, 6))
     edited = people.coordinator.post(f"/contact-requests/{contact_id}/status", json={"status": "done"})

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import LiveServer
-from tests.server.api import Team, checkin, doc, event, hours, seed, tag, team
+from tests.factories import checkin, doc, event, hours, tag
+from tests.server.api import Team, seed, team
 
 
 @pytest.fixture(scope="module")
