@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from schemas import TYPES, DocumentInvalid, validate_document
-from schemas.channels import PUBLIC, channels_of, municipality_channel
+from schemas.channels import PUBLIC, channels_of, grants_of, municipality_channel
 from sync import errors
 from sync.access import EVERYTHING, Scope, Validator
 
@@ -100,8 +100,10 @@ def write_refusal(principal: Principal, new: Doc, old: Doc | None, context: Writ
         return None
     deleting = bool(new.get("_deleted"))
     buried = old is not None and bool(old.get("_deleted"))
-    if old is not None and not readable(old, context.channels):
-        # One answer whether or not the document exists, and nothing taken from it.
+    if (old is not None and not readable(old, context.channels)) or (
+            not deleting and not readable(new, context.channels | grants_of(new).get(principal.user_id, frozenset()))):
+        # Nobody writes what they cannot read: one answer whether or not the document
+        # exists, and nothing taken from it.
         return "you may not write this document"
     if deleting and (old is None or buried):
         return "nothing to delete"
