@@ -1,5 +1,6 @@
-// Translations and locale-aware formatting. German is the default and the last fallback;
-// English fills gaps in the smaller translations. Arabic and Farsi switch the page to RTL.
+// Translations and locale-aware formatting. German is the default; every language has every
+// string (tests/e2e/browser/test_app_files.py), so the English and German fallbacks only
+// cover a key in flight. Arabic and Farsi switch the page to RTL.
 
 const STORAGE_KEY = 'miteinander.lang';
 const RTL = new Set(['ar', 'fa']);
