@@ -243,6 +243,7 @@ async function volunteerOffline(browser) {
   await page.waitForSelector('.event-card');
   const card = page.locator(`.event-card:has(a[href="#/v/event/${encodeURIComponent(event.id)}"])`);
   report.counts.card = await card.locator('.counts').innerText();
+  await synced(page);
   report.volunteer_safe_shown = await page.locator('#sync-status .safe').count();
   await setLanguage(page, 'ar');
   await page.waitForSelector('.event-card');
@@ -375,6 +376,18 @@ async function residentAndCoordinator(browser) {
   await setLanguage(page, 'de');
   await page.click('a[href="#/register"]');
   await page.waitForSelector('.screen.register');
+  // Contrast of what a keyboard user and a reader of the form rely on, and the inline link's height.
+  await page.focus('.screen.register input[type=email]');
+  await page.keyboard.press('Shift+Tab');
+  await page.keyboard.press('Tab'); // focus by keyboard, so :focus-visible applies
+  report.register_looks = await page.evaluate(() => {
+    const input = document.activeElement;
+    const style = getComputedStyle(input);
+    return { focused: input.type, outline: style.outlineColor, outline_style: style.outlineStyle, border: style.borderTopColor,
+      surface: getComputedStyle(input.closest('.card')).backgroundColor,
+      page: getComputedStyle(document.body).backgroundColor || 'rgb(255, 255, 255)',
+      link_height: document.querySelector('.alternative a').getBoundingClientRect().height };
+  });
   const form = page.locator('.screen.register form');
   await form.locator('input[autocomplete=name]').fill(resident.name);
   await form.locator('input[type=email]').fill(resident.email);
@@ -400,6 +413,8 @@ async function residentAndCoordinator(browser) {
     .some((card) => card.textContent.includes(title) && !card.querySelector('button.primary').disabled), event.title);
   await signUp.click();
   await page.waitForSelector('.event-card .badge.approved');
+  report.resident_headings = await page.evaluate(() => [...document.querySelectorAll('main h1, main h2, main h3, main h4')]
+    .map((heading) => Number(heading.tagName[1])));
   await synced(page);
   await screenshot(page, 'resident-de');
 

@@ -337,6 +337,28 @@ def test_the_csv_export_is_ready_for_a_german_spreadsheet(run: dict[str, Any]) -
     assert not any("event_support" in row for row in rows)
 
 
+def contrast(first: str, second: str) -> float:
+    """WCAG contrast ratio of two CSS "rgb(r, g, b)" colours."""
+    def luminance(color: str) -> float:
+        channels = [int(value) / 255 for value in color[color.index("(") + 1:].rstrip(")").split(",")[:3]]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    light, dark = sorted((luminance(first), luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_focus_ring_borders_links_and_headings_are_accessible(run: dict[str, Any]) -> None:
+    looks = run["report"]["register_looks"]
+    assert looks["focused"] == "email" and looks["outline_style"] == "solid"
+    page = "rgb(244, 246, 247)"  # --background, around the card
+    for ground in (looks["surface"], page):
+        assert contrast(looks["outline"], ground) >= 3, looks
+        assert contrast(looks["border"], ground) >= 3, looks
+    assert looks["link_height"] >= 24
+    headings = run["report"]["resident_headings"]
+    assert headings[0] == 1 and all(b - a <= 1 for a, b in zip(headings, headings[1:], strict=False)), headings
+
+
 def test_a_revoked_tablet_logs_out_and_deletes_its_local_database(run: dict[str, Any], server: LiveServer) -> None:
     revoked = run["report"]["revoked"]
     assert revoked["status"] == 200 and revoked["sessions_ended"] >= 1
