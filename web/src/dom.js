@@ -49,6 +49,30 @@ export function field(label, control, hint) {
   return wrapper;
 }
 
+// Show (or with a falsy ``text``, clear) a message in the app's language under a field made by
+// field(), instead of the browser's own validation bubble; returns whether there is an error.
+export function fieldError(wrapper, text) {
+  const { control } = wrapper;
+  const id = `${control.id}-error`;
+  let element = wrapper.querySelector('.field-error');
+  const described = (control.getAttribute('aria-describedby') || '').split(' ').filter((x) => x && x !== id);
+  if (!text) {
+    if (element) element.remove();
+    control.removeAttribute('aria-invalid');
+    if (described.length) control.setAttribute('aria-describedby', described.join(' '));
+    else control.removeAttribute('aria-describedby');
+    return false;
+  }
+  if (!element) {
+    element = h('p', { class: 'field-error', id, role: 'alert' });
+    wrapper.append(element);
+  }
+  element.textContent = text;
+  control.setAttribute('aria-invalid', 'true');
+  control.setAttribute('aria-describedby', [...described, id].join(' '));
+  return true;
+}
+
 export function select(options, value, attributes = {}) {
   return h('select', attributes, options.map(([optionValue, text]) =>
     h('option', { value: optionValue, selected: optionValue === value }, text)));

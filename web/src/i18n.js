@@ -1,5 +1,6 @@
-// Translations and locale-aware formatting. German is the default and the last fallback;
-// English fills gaps in the smaller translations. Arabic and Farsi switch the page to RTL.
+// Translations and locale-aware formatting. German is the default; every language has every
+// string (tests/e2e/browser/test_app_files.py), so the English and German fallbacks only
+// cover a key in flight. Arabic and Farsi switch the page to RTL.
 
 const STORAGE_KEY = 'miteinander.lang';
 const RTL = new Set(['ar', 'fa']);
@@ -53,6 +54,26 @@ export function onLanguageChange(listener) {
 export const language = () => current;
 export const isRtl = () => RTL.has(current);
 
+// Between parts of a line ("Sa., 5. Dez. · Bürgerhaus"). Not "·" in Arabic and Farsi, where
+// a dot beside Arabic-Indic or Persian digits reads as a zero ("۱ · ۲" as "۱۰۲").
+export function separator() {
+  return RTL.has(current) ? '، ' : ' · ';
+}
+
+// A comma between parts of a name or place: "،" in Arabic and Farsi.
+export function comma() {
+  return RTL.has(current) ? '، ' : ', ';
+}
+
+// "Arabisch, Deutsch und Farsi" with the language's own commas (Arabic "،" in ar and fa).
+export function formatList(items) {
+  return new Intl.ListFormat(current, { type: 'conjunction' }).format(items.map(String));
+}
+
+// Dates always in the Gregorian calendar, the one of every German letter and appointment
+// (Farsi would otherwise get the Solar Hijri one), with the language's own digits.
+const dateLocale = () => `${current}-u-ca-gregory`;
+
 function lookup(key) {
   for (const messages of tables) {
     if (Object.prototype.hasOwnProperty.call(messages, key)) return messages[key];
@@ -75,6 +96,17 @@ export function t(key, vars = {}) {
   });
 }
 
+// A number as people type it in any of the app's languages: "1,5", "1.5", "۱٫۵" or "١,٥"
+// (Persian and Arabic digits and decimal separators). NaN for anything else, so "1.500,5"
+// or "2 h" are refused rather than guessed.
+export function parseDecimal(text) {
+  const ascii = String(text).trim()
+    .replace(/[\u0660-\u0669]/g, (d) => String(d.charCodeAt(0) - 0x0660))
+    .replace(/[\u06f0-\u06f9]/g, (d) => String(d.charCodeAt(0) - 0x06f0))
+    .replace(/[,\u066b]/, '.');
+  return /^\d+(\.\d+)?$|^\.\d+$/.test(ascii) ? Number(ascii) : NaN;
+}
+
 export function formatNumber(value, options = {}) {
   return new Intl.NumberFormat(current, options).format(value);
 }
@@ -82,20 +114,20 @@ export function formatNumber(value, options = {}) {
 const asDate = (value) => (value instanceof Date ? value : new Date(value));
 
 export function formatDate(value, options = { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' }) {
-  return new Intl.DateTimeFormat(current, options).format(asDate(value));
+  return new Intl.DateTimeFormat(dateLocale(), options).format(asDate(value));
 }
 
 export function formatTime(value) {
-  return new Intl.DateTimeFormat(current, { hour: '2-digit', minute: '2-digit' }).format(asDate(value));
+  return new Intl.DateTimeFormat(dateLocale(), { hour: '2-digit', minute: '2-digit' }).format(asDate(value));
 }
 
 export function formatDateTime(value) {
-  return new Intl.DateTimeFormat(current, { dateStyle: 'medium', timeStyle: 'short' }).format(asDate(value));
+  return new Intl.DateTimeFormat(dateLocale(), { dateStyle: 'medium', timeStyle: 'short' }).format(asDate(value));
 }
 
 export function formatMonth(month) {
   const [year, number] = month.split('-').map(Number);
-  return new Intl.DateTimeFormat(current, { month: 'short', year: 'numeric' }).format(new Date(year, number - 1, 15));
+  return new Intl.DateTimeFormat(dateLocale(), { month: 'short', year: 'numeric' }).format(new Date(year, number - 1, 15));
 }
 
 // "vor 5 Minuten", "in 2 Tagen"

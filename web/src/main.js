@@ -1,7 +1,7 @@
 // The app shell: session, local database and sync, the header with navigation, language and
 // sync status, and a hash router that mounts one screen at a time.
 
-import { json, onUnauthorized, request } from './api.js';
+import { json, onUnauthorized } from './api.js';
 import { h, replaceChildren, select } from './dom.js';
 import {
   formatDateTime, formatRelative, language, onLanguageChange, preferredLanguage, setLanguage, t, UI_LANGUAGES,
@@ -81,10 +81,6 @@ class App {
 
   api(path, options = {}) {
     return json(path, { ...options, token: this.session && this.session.token });
-  }
-
-  apiRaw(path, options = {}) {
-    return request(path, { ...options, token: this.session && this.session.token });
   }
 
   async boot() {
@@ -226,7 +222,9 @@ class App {
         pending ? t('sync.pending', { count: pending }) : t('sync.allSent')),
       refused ? h('span', { class: 'refused' }, t('sync.refused', { count: refused })) : null,
       last,
-      !pending && connection === 'online' ? h('span', { class: 'safe' }, t('sync.safe')) : null);
+      // "You can switch the device off" is for shared tablets, not for a resident's own phone.
+      !pending && connection === 'online' && this.session && this.session.role !== 'resident'
+        ? h('span', { class: 'safe' }, t('sync.safe')) : null);
   }
 
   // Mount the screen of the current hash; unless forced, not again if it is already mounted.

@@ -48,3 +48,36 @@ export function lastMonths(count, now = new Date()) {
   }
   return months;
 }
+
+// The columns of the server's reports (server/services/reports.py), in its order.
+export const REPORT_COLUMNS = {
+  participants: ['month', 'programme', 'municipality', 'kind', 'events', 'participants', 'walk_ins'],
+  hours: ['month', 'municipality', 'activity', 'hours', 'entries', 'volunteers'],
+};
+
+// Rows as a CSV file a spreadsheet opens as it is, in the conventions of the user's language:
+// where the decimal mark is a comma (German, Turkish, Ukrainian, Russian) the fields are
+// separated by ";" and 1.5 is written "1,5", as Excel and LibreOffice expect there; otherwise
+// "," and "1.5". Headers and codes come out as words (``heading(column)``, ``label(column,
+// value)``); a UTF-8 byte order mark keeps "Söhrewald" intact. The API's own CSV
+// (?format=csv) stays the stable format for machines.
+export function spreadsheetCsv(rows, columns, { heading, label, decimalComma }) {
+  const separator = decimalComma ? ';' : ',';
+  const cell = (value) => {
+    if (value === null || value === undefined) return '';
+    if (typeof value === 'number') return decimalComma ? String(value).replace('.', ',') : String(value);
+    // A text starting with = + - @ would run as a formula in a spreadsheet.
+    const text = /^[=+\-@]/.test(value) ? `'${value}` : String(value);
+    return /["\r\n;,]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  };
+  const lines = [columns.map((column) => cell(heading(column))),
+    ...rows.map((row) => columns.map((column) => cell(typeof row[column] === 'number' ? row[column]
+      : label(column, row[column]))))];
+  return `\ufeff${lines.map((cells) => cells.join(separator)).join('\r\n')}\r\n`;
+}
+
+// Whether the language writes 1.5 as "1,5".
+export function usesDecimalComma(locale) {
+  const decimal = new Intl.NumberFormat(locale).formatToParts(1.5).find((part) => part.type === 'decimal');
+  return Boolean(decimal) && decimal.value === ',';
+}

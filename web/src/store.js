@@ -159,6 +159,17 @@ export class Store extends EventTarget {
     }
   }
 
+  // Every live version of a document: the winning one and those it conflicts with.
+  async liveLeaves(id) {
+    try {
+      const leaves = await this.local.get(id, { open_revs: 'all' });
+      return leaves.filter((leaf) => leaf.ok && !leaf.ok._deleted).map((leaf) => leaf.ok);
+    } catch (err) {
+      if (err.status === 404) return [];
+      throw err;
+    }
+  }
+
   // Live documents whose id starts with ``prefix`` (ids carry their type: "event:", "checkin:<event>:").
   async byPrefix(prefix, options = {}) {
     const result = await this.local.allDocs({ include_docs: true, startkey: prefix, endkey: `${prefix}\uffff`, ...options });

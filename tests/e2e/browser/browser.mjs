@@ -141,11 +141,35 @@ async function volunteerOffline(browser) {
     present += 1;
     await page.waitForFunction((n) => document.querySelectorAll('.participant[data-present="true"]').length === n, present);
   }
-  // Ten by tapping the first one not yet here.
+  // Ten by tapping the first one not yet here; the first of them with a double tap (two taps
+  // 250 ms apart on the same spot), which must check in and never undo.
   await page.fill('#participant-search', '');
   await page.click('.chip[data-value="open"]');
-  for (let i = 0; i < 10; i += 1) {
-    await page.locator('.participant:not([hidden]) button.checkin').first().click();
+  const first = page.locator('.participant:not([hidden]) button.checkin:not([hidden])').first();
+  const doubleTapped = await first.evaluate((button) => button.closest('.participant').dataset.person);
+  await first.scrollIntoViewIfNeeded();
+  const box = await first.boundingBox();
+  const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
+  const presentBefore = await page.locator('.participant[data-present="true"]').count();
+  await page.mouse.click(x, y);
+  await page.waitForTimeout(250);
+  await page.mouse.click(x, y);
+  await page.waitForTimeout(50);
+  const underFinger = await page.evaluate(([px, py]) => {
+    const element = document.elementFromPoint(px, py);
+    return element ? `${element.tagName.toLowerCase()}.${element.className}` : null;
+  }, [x, y]);
+  await page.waitForTimeout(2000); // past the undo guard: a late undo would have happened by now
+  report.double_tap = {
+    under_finger: underFinger,
+    present: await page.getAttribute(`.participant[data-person="${doubleTapped}"]`, 'data-present'),
+    newly_present: await page.locator('.participant[data-present="true"]').count() - presentBefore,
+    local: await page.evaluate(async (id) => Boolean(await window.miteinander.store.get(id)),
+      `checkin:${event.id}:${doubleTapped}`),
+  };
+  present += 1;
+  for (let i = 1; i < 10; i += 1) {
+    await page.locator('.participant:not([hidden]) button.checkin:not([hidden])').first().click();
     present += 1;
     await page.waitForFunction((n) => document.querySelectorAll('.participant[data-present="true"]').length === n, present);
   }
@@ -156,7 +180,7 @@ async function volunteerOffline(browser) {
   // A mistaken check-in, undone: checked in, then the same row's Undo.
   const extra = page.locator('.participant:not([data-present="true"])').first();
   const extraPerson = await extra.getAttribute('data-person');
-  await extra.locator('button').click();
+  await extra.locator('button.checkin').click();
   await page.waitForFunction((n) => document.querySelectorAll('.participant[data-present="true"]').length === n, present + 1);
   await page.locator(`.participant[data-person="${extraPerson}"] button.undo`).click();
   await page.waitForFunction((n) => document.querySelectorAll('.participant[data-present="true"]').length === n, present);
@@ -168,15 +192,35 @@ async function volunteerOffline(browser) {
   await page.check('#walkin-consent');
   await page.click('.walkin-form button[type=submit]');
   await page.waitForSelector('.walkins .participant');
+  report.counts = { detail: await page.locator('.counts.big').innerText() };
 
-  // Hours for the event, still offline.
+  // Hours for the event, still offline: "15" (for 1,5) and a day not yet come are refused with
+  // a message beside the field; "1,5" is an hour and a half.
   await page.click('a.button[href^="#/v/hours/"]');
-  await page.waitForSelector('form input[type=number]');
+  await page.waitForSelector('form input[name=hours]');
   await page.waitForFunction(() => document.querySelector('form select').value !== '');
-  await page.fill('form input[type=number]', '2.5');
+  const today = await page.inputValue('form input[type=date]');
+  const hoursError = async () => {
+    await page.click('form button[type=submit]');
+    const error = page.locator('form .field-error');
+    await error.waitFor();
+    return error.innerText();
+  };
+  report.hours = { input_type: await page.getAttribute('form input[name=hours]', 'type'),
+    inputmode: await page.getAttribute('form input[name=hours]', 'inputmode') };
+  await page.fill('form input[name=hours]', '15');
+  report.hours.too_long = await hoursError();
+  await page.fill('form input[name=hours]', '1,5');
+  await page.fill('form input[type=date]', await page.evaluate(() => {
+    const tomorrow = new Date(Date.now() + 86_400_000);
+    return `${tomorrow.getFullYear()}-${String(tomorrow.getMonth() + 1).padStart(2, '0')}-${String(tomorrow.getDate()).padStart(2, '0')}`;
+  }));
+  report.hours.future = await hoursError();
+  await page.fill('form input[type=date]', today);
   await page.fill('form textarea', 'Check-in am Tablet, offline');
   await page.click('form button[type=submit]');
   await page.waitForSelector('.notice.success');
+  report.hours.errors_after_save = await page.locator('form .field-error').count();
   shared.hoursId = await page.evaluate(async (prefix) => (await window.miteinander.store.local.allDocs(
     { startkey: prefix, endkey: `${prefix}\uffff` })).rows[0].id, `hours:${volunteer.user_id}:`);
   report.offline.pending_before_online = Number(await page.getAttribute('#sync-status', 'data-pending'));
@@ -197,10 +241,20 @@ async function volunteerOffline(browser) {
 
   await goto(page, '#/v');
   await page.waitForSelector('.event-card');
+  const card = page.locator(`.event-card:has(a[href="#/v/event/${encodeURIComponent(event.id)}"])`);
+  report.counts.card = await card.locator('.counts').innerText();
+  await synced(page);
+  report.volunteer_safe_shown = await page.locator('#sync-status .safe').count();
   await setLanguage(page, 'ar');
   await page.waitForSelector('.event-card');
   report.volunteer_ar = await direction(page);
   await screenshot(page, 'volunteer-ar');
+  // Farsi: Gregorian dates in Persian digits, and no "·" that reads as a zero beside them.
+  await setLanguage(page, 'fa');
+  await page.waitForSelector('.event-card');
+  report.volunteer_fa = { ...(await direction(page)), meta: await card.locator('.meta').innerText(),
+    counts: await card.locator('.counts').innerText(), body: await page.locator('main').innerText() };
+  await screenshot(page, 'volunteer-fa');
   step('volunteer_done', started);
   await revokedTablet(page, event);
   await context.close();
@@ -237,7 +291,7 @@ async function revokedTablet(page, event) {
 // Scenario 2: two tablets check the same person in while offline; the check-ins meet as one
 // document (same id) on the server and both tablets end on the same revision. Run twice: two
 // volunteers on two tablets, and one volunteer on two tablets.
-async function twoTablets(browser, { name, event, tablets, person }) {
+async function twoTablets(browser, { name, event, tablets, person, undo }) {
   const started = Date.now();
   const sessions = [];
   for (const [index, user] of tablets.entries()) {
@@ -287,6 +341,23 @@ async function twoTablets(browser, { name, event, tablets, person }) {
   result.checkins_on_tablets = await Promise.all(sessions.map(({ page }) => page.evaluate(async (prefix) =>
     (await window.miteinander.store.local.allDocs({ startkey: prefix, endkey: `${prefix}\uffff` })).rows.length,
   `checkin:${event.id}:`)));
+  if (undo) {
+    // The first tablet takes the check-in back: every version goes, on both tablets and the server.
+    const [{ page }, other] = sessions;
+    await page.click(`.participant[data-person="${person}"] button.undo`);
+    await page.waitForSelector(`.participant[data-person="${person}"][data-present="false"]`);
+    await synced(page);
+    await other.page.waitForSelector(`.participant[data-person="${person}"][data-present="false"]`);
+    const liveLeaves = (p) => p.evaluate(async (docId) => (await window.miteinander.store.liveLeaves(docId)).length, id);
+    const leaves = await (await fetch(`${args.base}/sync/miteinander/${encodeURIComponent(id)}?open_revs=all`,
+      { headers: { Authorization: adminAuth(), Accept: 'application/json' } })).json();
+    result.after_undo = {
+      present_on_tablets: await Promise.all(sessions.map((session) =>
+        session.page.getAttribute(`.participant[data-person="${person}"]`, 'data-present'))),
+      local_live_leaves: await Promise.all(sessions.map((session) => liveLeaves(session.page))),
+      server_leaves: leaves.map((leaf) => ({ rev: leaf.ok && leaf.ok._rev, deleted: Boolean(leaf.ok && leaf.ok._deleted) })),
+    };
+  }
   for (const { context } of sessions) await context.close();
   step(`two_tablets_${name}`, started);
   return result;
@@ -305,9 +376,27 @@ async function residentAndCoordinator(browser) {
   await setLanguage(page, 'de');
   await page.click('a[href="#/register"]');
   await page.waitForSelector('.screen.register');
+  // Contrast of what a keyboard user and a reader of the form rely on, and the inline link's height.
+  await page.focus('.screen.register input[type=email]');
+  await page.keyboard.press('Shift+Tab');
+  await page.keyboard.press('Tab'); // focus by keyboard, so :focus-visible applies
+  report.register_looks = await page.evaluate(() => {
+    const input = document.activeElement;
+    const style = getComputedStyle(input);
+    return { focused: input.type, outline: style.outlineColor, outline_style: style.outlineStyle, border: style.borderTopColor,
+      surface: getComputedStyle(input.closest('.card')).backgroundColor,
+      page: getComputedStyle(document.body).backgroundColor || 'rgb(255, 255, 255)',
+      link_height: document.querySelector('.alternative a').getBoundingClientRect().height };
+  });
   const form = page.locator('.screen.register form');
   await form.locator('input[autocomplete=name]').fill(resident.name);
   await form.locator('input[type=email]').fill(resident.email);
+  // A short password and no consent: the app says so in its language, beside the fields.
+  await form.locator('input[type=password]').fill('kurz');
+  await form.locator('button[type=submit]').click();
+  await form.locator('.field-error').first().waitFor();
+  report.register_errors = await form.locator('.field-error').allInnerTexts();
+  report.register_hash_after_errors = await page.evaluate(() => location.hash);
   await form.locator('input[type=password]').fill(resident.password);
   await form.locator('select').selectOption(resident.municipality);
   await form.locator('input[name=languages][value=ar]').check();
@@ -316,6 +405,7 @@ async function residentAndCoordinator(browser) {
   await form.locator('button[type=submit]').click();
   await page.waitForFunction(() => location.hash === '#/r');
   await synced(page);
+  report.resident_safe_shown = await page.locator('#sync-status .safe').count();
   // The person record arrives by sync; then signing up is possible.
   const signUp = page.locator('.event-card', { hasText: event.title }).locator('button.primary');
   await signUp.waitFor();
@@ -323,6 +413,8 @@ async function residentAndCoordinator(browser) {
     .some((card) => card.textContent.includes(title) && !card.querySelector('button.primary').disabled), event.title);
   await signUp.click();
   await page.waitForSelector('.event-card .badge.approved');
+  report.resident_headings = await page.evaluate(() => [...document.querySelectorAll('main h1, main h2, main h3, main h4')]
+    .map((heading) => Number(heading.tagName[1])));
   await synced(page);
   await screenshot(page, 'resident-de');
 
@@ -366,6 +458,13 @@ async function residentAndCoordinator(browser) {
   await login(desk.page, coordinator.email, coordinator.password);
   await desk.page.waitForSelector('table a[href^="#/c/event/"]');
   await synced(desk.page);
+  const volunteerEvent = desk.page.locator(`tr[data-event="${args.volunteer.event.id}"]`);
+  await volunteerEvent.waitFor();
+  report.counts.coordinator_table = Object.fromEntries(await Promise.all(['registered', 'present', 'walkIns', 'participants']
+    .map(async (column) => [column, await volunteerEvent.locator(`td[data-count="${column}"]`).innerText()])));
+  await goto(desk.page, `#/c/event/${encodeURIComponent(args.volunteer.event.id)}`);
+  await desk.page.waitForSelector('.counts.big');
+  report.counts.coordinator_detail = await desk.page.locator('.counts.big').innerText();
   await screenshot(desk.page, 'coordinator-de');
   await goto(desk.page, '#/c/contacts');
   const card = desk.page.locator('.contact-request', { hasText: token });
@@ -408,12 +507,16 @@ async function residentAndCoordinator(browser) {
   await goto(desk.page, '#/c/reports');
   await desk.page.waitForSelector('.chart-figure svg');
   report.report_charts = await desk.page.locator('.chart-figure svg').count();
-  const download = desk.page.waitForEvent('download');
-  await desk.page.click('.actions button >> nth=0');
-  const file = await download;
-  const csvPath = path.join(args.screenshots, '..', 'participants.csv');
-  await file.saveAs(csvPath);
-  report.csv_head = fs.readFileSync(csvPath, 'utf8').split('\n')[0];
+  const csv = async (index, name) => {
+    const download = desk.page.waitForEvent('download');
+    await desk.page.click(`.actions button >> nth=${index}`);
+    const csvPath = path.join(args.screenshots, '..', name);
+    await (await download).saveAs(csvPath);
+    return fs.readFileSync(csvPath, 'utf8');
+  };
+  const participantsCsv = await csv(0, 'participants.csv');
+  report.csv_head = participantsCsv.split('\r\n')[0];
+  report.csv_hours = (await csv(1, 'hours.csv')).split('\r\n');
 
   await goto(desk.page, '#/c');
   await desk.page.waitForSelector('table a[href^="#/c/event/"]');

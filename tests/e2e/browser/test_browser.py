@@ -15,6 +15,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
 import pytest
@@ -115,6 +116,9 @@ def run(server: LiveServer, web_app: None, tmp_path_factory: pytest.TempPathFact
              "event": {"id": shared["_id"]}, "person": shared_regs[0]["person_id"]},
             {"name": "one_volunteer", "tablets": [credentials(tablet_users[0])] * 2,
              "event": {"id": shared["_id"]}, "person": shared_regs[1]["person_id"]},
+            # The same again, then one tablet takes the check-in back.
+            {"name": "undo_on_one", "tablets": [credentials(tablet_users[1])] * 2,
+             "event": {"id": shared["_id"]}, "person": shared_regs[2]["person_id"], "undo": True},
         ],
         "resident": {"resident": resident, "event": {"id": upcoming["_id"], "title": upcoming["title"]["de"]},
                      "token": f"[e2e {tag}]"},
@@ -192,8 +196,54 @@ def test_a_volunteer_checks_in_twenty_people_offline_and_everything_arrives_once
 
     hours = prefix_docs(server, f"hours:{volunteer.user_id}:")
     assert len(hours) == 1
-    assert hours[0]["minutes"] == 150 and hours[0]["event_id"] == event["_id"] and hours[0]["municipality"] == TOWN
+    assert hours[0]["minutes"] == 90, "typed as 1,5"
+    assert hours[0]["event_id"] == event["_id"] and hours[0]["municipality"] == TOWN
     assert hours[0]["_rev"].startswith("2-"), "logged once (pending), then decided once by the coordinator"
+
+
+def test_a_double_tap_checks_in_and_never_undoes(run: dict[str, Any]) -> None:
+    tap = run["report"]["double_tap"]
+    assert tap["present"] == "true" and tap["local"] is True, "two taps 250 ms apart leave the person checked in"
+    assert tap["newly_present"] == 1, "and check in nobody else: the next row does not slide under the finger"
+    assert "undo" not in tap["under_finger"], "undo never takes the place of the check-in button"
+    assert "present-mark" in tap["under_finger"]
+
+
+def test_hours_are_typed_with_a_comma_and_implausible_ones_are_refused(run: dict[str, Any]) -> None:
+    hours = run["report"]["hours"]
+    assert hours["input_type"] == "text" and hours["inputmode"] == "decimal"
+    assert "12 Stunden" in hours["too_long"], hours
+    assert "Zukunft" in hours["future"], hours
+    assert hours["errors_after_save"] == 0
+    # What was stored (1,5 -> 90 minutes) is asserted in the offline volunteer test above.
+
+
+def test_attendance_counts_agree_on_every_screen(run: dict[str, Any]) -> None:
+    counts = run["report"]["counts"]
+    expected = "20 von 25 Angemeldeten da · 1 ohne Anmeldung"
+    assert counts["card"] == counts["detail"] == counts["coordinator_detail"] == expected, counts
+    assert counts["coordinator_table"] == {"registered": "25", "present": "20", "walkIns": "1", "participants": "21"}
+
+
+def test_farsi_dates_are_gregorian_and_no_dot_reads_as_a_zero(run: dict[str, Any]) -> None:
+    farsi = run["report"]["volunteer_fa"]
+    assert farsi["dir"] == "rtl" and farsi["lang"] == "fa"
+    year = str(datetime.fromisoformat(run["event"]["start"]).year).translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+    assert year in farsi["meta"], farsi["meta"]
+    assert "۱۴۰" not in farsi["meta"], "not the Solar Hijri year"
+    assert "·" not in farsi["body"], farsi["body"]
+    assert "،" in farsi["counts"] and "۲۰" in farsi["counts"], farsi["counts"]
+
+
+def test_an_undo_on_one_of_two_tablets_removes_every_version(run: dict[str, Any], server: LiveServer) -> None:
+    report = run["report"]["two_tablets"]["undo_on_one"]
+    assert report["states"][0]["live_leaves"] == 2, "the same account on two tablets left two versions"
+    after = report["after_undo"]
+    assert after["present_on_tablets"] == ["false", "false"] and after["local_live_leaves"] == [0, 0]
+    assert len(after["server_leaves"]) == 2 and all(leaf["deleted"] for leaf in after["server_leaves"])
+    case = run["args"]["two_tablets"][2]
+    gone = requests.get(f"{server.url}/sync/{DB}/checkin:{case['event']['id']}:{case['person']}", auth=ADMIN, timeout=10)
+    assert gone.status_code == 404
 
 
 def test_a_coordinator_approves_hours_and_decides_a_conflict(run: dict[str, Any], server: LiveServer) -> None:
@@ -260,7 +310,45 @@ def test_a_resident_registers_and_asks_for_contact_which_a_coordinator_takes_on(
     assert [step["status"] for step in request["history"]] == ["new", "assigned"]
     assert report["coordinator_assigned_status"] == "assigned"
     assert report["report_charts"] == 4
-    assert report["csv_head"].lstrip("\ufeff").startswith("month,")
+    assert report["register_errors"] == ["Das Passwort ist zu kurz: Es braucht mindestens 10 Zeichen.",
+                                         "Bitte Ihren Wohnort wählen.",
+                                         "Ohne Ihre Einwilligung können wir kein Konto anlegen. Bitte lesen Sie den Text "
+                                         "und setzen Sie das Häkchen."]
+    assert report["register_hash_after_errors"] == "#/register"
+    assert report["resident_safe_shown"] == 0 and report["volunteer_safe_shown"] == 1
+
+
+def test_the_csv_export_is_ready_for_a_german_spreadsheet(run: dict[str, Any]) -> None:
+    report = run["report"]
+    assert report["csv_head"] == ("\ufeffMonat;Programm;Ort;Art der Veranstaltung;Veranstaltungen;Teilnehmende;"
+                                  "davon ohne Anmeldung")
+    header, *rows = [line for line in report["csv_hours"] if line]
+    assert header == "\ufeffMonat;Ort;Tätigkeit;Stunden;Einträge;Ehrenamtliche"
+    month = datetime.now(ZoneInfo("Europe/Berlin")).strftime("%Y-%m")  # the browser's day
+    assert f"{month};{TOWN};Unterstützung bei Veranstaltung;1,5;1;1" in rows, rows
+    assert not any("event_support" in row for row in rows)
+
+
+def contrast(first: str, second: str) -> float:
+    """WCAG contrast ratio of two CSS "rgb(r, g, b)" colours."""
+    def luminance(color: str) -> float:
+        channels = [int(value) / 255 for value in color[color.index("(") + 1:].rstrip(")").split(",")[:3]]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    light, dark = sorted((luminance(first), luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_focus_ring_borders_links_and_headings_are_accessible(run: dict[str, Any]) -> None:
+    looks = run["report"]["register_looks"]
+    assert looks["focused"] == "email" and looks["outline_style"] == "solid"
+    page = "rgb(244, 246, 247)"  # --background, around the card
+    for ground in (looks["surface"], page):
+        assert contrast(looks["outline"], ground) >= 3, looks
+        assert contrast(looks["border"], ground) >= 3, looks
+    assert looks["link_height"] >= 24
+    headings = run["report"]["resident_headings"]
+    assert headings[0] == 1 and all(b - a <= 1 for a, b in zip(headings, headings[1:], strict=False)), headings
 
 
 def test_a_revoked_tablet_logs_out_and_deletes_its_local_database(run: dict[str, Any], server: LiveServer) -> None:

@@ -1,7 +1,7 @@
 // Pieces the screens share: event headings, badges, durations.
 
 import { h } from '../dom.js';
-import { formatDate, formatNumber, formatTime, localized, t } from '../i18n.js';
+import { comma, formatDate, formatNumber, formatTime, localized, separator, t } from '../i18n.js';
 
 export function eventTitle(event) {
   return event ? localized(event.title) : '';
@@ -12,14 +12,14 @@ export function eventWhen(event) {
   const end = new Date(event.end);
   const sameDay = start.toDateString() === end.toDateString();
   return sameDay
-    ? `${formatDate(start)}, ${formatTime(start)}–${formatTime(end)}`
+    ? `${formatDate(start)}${comma()}${formatTime(start)}–${formatTime(end)}`
     : `${formatDate(start)} ${formatTime(start)} – ${formatDate(end)} ${formatTime(end)}`;
 }
 
 export function eventMeta(event) {
   return h('p', { class: 'meta' },
-    h('span', { class: 'when' }, eventWhen(event)), ' · ',
-    h('span', { class: 'where' }, `${event.place}, ${event.municipality}`));
+    h('span', { class: 'when' }, eventWhen(event)), separator(),
+    h('span', { class: 'where' }, `${event.place}${comma()}${event.municipality}`));
 }
 
 export function badge(kind, text) {

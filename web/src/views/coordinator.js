@@ -3,13 +3,17 @@
 // offline; decisions go through the REST API when the server is reachable and are written
 // locally otherwise. Both paths pass the same write rules on the server.
 
+import { attendance } from '../attendance.js';
 import { barChart, columnChart } from '../charts.js';
 import * as docs from '../docs.js';
 import { download, h, notice, replaceChildren, searchKey } from '../dom.js';
 import {
-  formatDate, formatDateTime, formatMonth, formatNumber, formatRelative, formatTime, language, languageName, t,
+  comma, formatDate, formatDateTime, formatList, formatMonth, formatNumber, formatRelative, formatTime, language,
+  languageName, separator, t,
 } from '../i18n.js';
-import { hoursRows, lastMonths, participantRows, totals } from '../reports.js';
+import {
+  hoursRows, lastMonths, participantRows, REPORT_COLUMNS, spreadsheetCsv, totals, usesDecimalComma,
+} from '../reports.js';
 import { badge, duration, emptyState, eventTitle, screen } from './common.js';
 
 const RULE_MERGED = new Set(['checkin', 'hours', 'contact_request']);
@@ -63,18 +67,16 @@ export function attendanceScreen(app) {
       replaceChildren(body, emptyState(t('coordinator.noEvents')));
       return;
     }
+    const columns = ['registered', 'present', 'walkIns', 'participants'];
     replaceChildren(body, table(
-      [t('coordinator.event'), t('coordinator.date'), t('coordinator.town'), t('coordinator.registered'),
-        t('coordinator.present'), t('coordinator.walkIns')],
+      [t('coordinator.event'), t('coordinator.date'), t('coordinator.town'), ...columns.map((column) => t(`coordinator.${column}`))],
       shown.map((event) => {
-        const present = count(checkins, event);
-        return h('tr', {},
+        const { counts } = attendance(count(registrations, event), count(checkins, event));
+        return h('tr', { dataset: { event: event._id } },
           h('th', { scope: 'row' }, h('a', { href: `#/c/event/${encodeURIComponent(event._id)}` }, eventTitle(event))),
           h('td', {}, formatDate(event.start)),
           h('td', {}, event.municipality),
-          h('td', { class: 'number' }, formatNumber(count(registrations, event).filter((r) => r.status === 'registered').length)),
-          h('td', { class: 'number' }, formatNumber(present.length)),
-          h('td', { class: 'number' }, formatNumber(present.filter((c) => c.walk_in).length)));
+          columns.map((column) => h('td', { class: 'number', dataset: { count: column } }, formatNumber(counts[column]))));
       })));
   }
 
@@ -94,7 +96,7 @@ export function eventScreen(app, eventId) {
     const event = await app.store.get(eventId);
     const [registrations, checkins] = await Promise.all([
       app.store.byPrefix(`registration:${eventId}:`), app.store.byPrefix(`checkin:${eventId}:`)]);
-    const byPerson = new Map(checkins.filter((c) => c.person_id).map((c) => [c.person_id, c]));
+    const { byPerson, counts } = attendance(registrations, checkins);
     const rows = [
       ...registrations.map((r) => ({ name: r.display_name, status: r.status, checkin: byPerson.get(r.person_id) })),
       ...checkins.filter((c) => c.walk_in).map((c) => ({ name: c.walk_in.display_name, status: 'walk_in', checkin: c })),
@@ -102,18 +104,14 @@ export function eventScreen(app, eventId) {
     replaceChildren(body,
       h('a', { href: '#/c', class: 'back' }, t('back')),
       h('h1', {}, event ? eventTitle(event) : eventId),
-      event ? h('p', { class: 'meta' }, `${formatDateTime(event.start)} · ${event.place}, ${event.municipality}`) : null,
-      h('p', { class: 'counts big' }, t('attendance.detail', {
-        present: registrations.filter((r) => byPerson.has(r.person_id)).length,
-        registered: registrations.filter((r) => r.status === 'registered').length,
-        walkIns: checkins.filter((c) => c.walk_in).length,
-      })),
+      event ? h('p', { class: 'meta' }, `${formatDateTime(event.start)}${separator()}${event.place}${comma()}${event.municipality}`) : null,
+      h('p', { class: 'counts big' }, t('attendance.detail', counts)),
       rows.length ? table([t('coordinator.name'), t('coordinator.registration'), t('coordinator.checkedIn'), t('coordinator.device')],
         rows.map((row) => h('tr', {},
           h('th', { scope: 'row' }, row.name),
           h('td', {}, t(`registrationStatus.${row.status}`)),
           h('td', {}, row.checkin ? formatTime(row.checkin.checked_in_at) : '–'),
-          h('td', {}, row.checkin ? (row.checkin.devices || [row.checkin.device_id]).map(shortId).join(', ') : '–'))))
+          h('td', {}, row.checkin ? formatList((row.checkin.devices || [row.checkin.device_id]).map(shortId)) : '–'))))
         : emptyState(t('checkin.noRegistrations')));
   }
 
@@ -193,7 +191,7 @@ export function hoursScreen(app) {
       .sort((a, b) => b.decided_at.localeCompare(a.decided_at)).slice(0, 10);
     replaceChildren(decided, recent.length ? h('ul', { class: 'plain' }, recent.map((entry) => h('li', {},
       badge(entry.status, t(`hours.status.${entry.status}`)), ' ',
-      `${formatDate(entry.date + 'T12:00:00')} · ${shortId(entry.volunteer_id)} · ${duration(entry.minutes)}`,
+      [formatDate(entry.date + 'T12:00:00'), shortId(entry.volunteer_id), duration(entry.minutes)].join(separator()),
       entry.reason ? ` – ${entry.reason}` : ''))) : emptyState(t('coordinator.noDecisions')));
   }
 
@@ -245,12 +243,12 @@ export function contactsScreen(app) {
   async function requester(request) {
     if (request.callback) {
       const { name, phone, email } = request.callback;
-      return [name, phone, email].filter(Boolean).join(' · ');
+      return [name, phone, email].filter(Boolean).join(separator());
     }
     const person = await app.store.get(request.person_id);
     if (!person) return t('coordinator.unknownPerson');
     const contact = person.contact || {};
-    return [person.display_name, contact.phone, contact.email].filter(Boolean).join(' · ');
+    return [person.display_name, contact.phone, contact.email].filter(Boolean).join(separator());
   }
 
   async function card(request) {
@@ -268,12 +266,13 @@ export function contactsScreen(app) {
         t('coordinator.markDone')));
     }
     if (request.status !== 'closed') {
-      actions.push(h('button', { type: 'button', class: 'secondary', onclick: () => act(request, { status: 'closed' }, note.value.trim()) },
-        t('coordinator.close')));
+      // Closing takes the request off every list and starts its retention clock: ask first.
+      actions.push(h('button', { type: 'button', class: 'secondary', onclick: () => window.confirm(t('coordinator.confirmClose'))
+        && act(request, { status: 'closed' }, note.value.trim()) }, t('coordinator.close')));
     }
     return h('li', { class: 'card contact-request', dataset: { id: request._id, status: request.status } },
       h('div', { class: 'row' }, h('strong', {}, t(`topic.${request.topic}`)), badge(request.status, t(`contactStatus.${request.status}`))),
-      h('p', { class: 'meta' }, `${formatDateTime(request.created_at)} · ${languageName(request.language)} · ${request.municipality}`),
+      h('p', { class: 'meta' }, [formatDateTime(request.created_at), languageName(request.language), request.municipality].join(separator())),
       h('p', { class: 'requester', dir: 'auto' }, await requester(request)),
       request.message ? h('p', { class: 'request-message', dir: 'auto' }, request.message) : null,
       request.assignee ? h('p', { class: 'meta' }, t('coordinator.assignedTo', { who: mine ? t('coordinator.me') : request.assignee })) : null,
@@ -334,8 +333,7 @@ export function conflictsScreen(app) {
     const all = await app.store.local.allDocs({ conflicts: true, include_docs: true });
     const conflicted = all.rows.filter((row) => row.doc && row.doc._conflicts && row.doc._conflicts.length);
     const cards = await Promise.all(conflicted.map(async ({ doc: winner }) => {
-      const leaves = (await app.store.local.get(winner._id, { open_revs: 'all' }))
-        .filter((leaf) => leaf.ok && !leaf.ok._deleted).map((leaf) => leaf.ok)
+      const leaves = (await app.store.liveLeaves(winner._id))
         .sort((a, b) => (a._rev === winner._rev ? -1 : b._rev === winner._rev ? 1 : 0));
       const keys = [...new Set(leaves.flatMap((leaf) => Object.keys(body(leaf))))]
         .filter((key) => new Set(leaves.map((leaf) => show(leaf[key]))).size > 1);
@@ -399,8 +397,17 @@ export function devicesScreen(app) {
 function monthLabel(month, index) {
   const [year, number] = month.split('-').map(Number);
   const date = new Date(year, number - 1, 15);
-  const short = new Intl.DateTimeFormat(language(), { month: 'short' }).format(date);
-  return [short, index === 0 || number === 1 ? new Intl.DateTimeFormat(language(), { year: 'numeric' }).format(date) : ''];
+  const short = formatDate(date, { month: 'short' });
+  return [short, index === 0 || number === 1 ? formatDate(date, { year: 'numeric' }) : ''];
+}
+
+// Words instead of codes in an exported table.
+function csvLabel(column, value) {
+  if (value === null || value === undefined || value === '') return '';
+  if (column === 'activity') return t(`activity.${value}`);
+  if (column === 'kind') return t(`eventKind.${value}`);
+  if (column === 'programme' && value === 'other') return t('activity.other');
+  return value;
 }
 
 export function reportsScreen(app) {
@@ -425,10 +432,17 @@ export function reportsScreen(app) {
     }
   }
 
+  // The server's figures, written as a spreadsheet in the user's language expects them.
   async function exportCsv(kind) {
     try {
-      const response = await app.apiRaw(`/api/reports/${kind}?format=csv&${range}`, { accept: 'text/csv' });
-      download(`miteinander-${kind}-${months[0]}-${months[months.length - 1]}.csv`, await response.blob());
+      const data = await app.api(`/api/reports/${kind}?${range}`);
+      const text = spreadsheetCsv(data, REPORT_COLUMNS[kind], {
+        heading: (column) => t(`csv.${column}`),
+        label: csvLabel,
+        decimalComma: usesDecimalComma(language()),
+      });
+      download(`${t(`csv.file.${kind}`)}-${months[0]}-${months[months.length - 1]}.csv`,
+        new Blob([text], { type: 'text/csv;charset=utf-8' }));
     } catch (err) {
       notice(message, err.offline ? t('reports.csvNeedsNetwork') : `${t('error.generic')} (${err.message})`, 'error');
     }

@@ -1,13 +1,18 @@
 // Logging in, and residents registering themselves (both need the network).
 
 import domain from '../domain.json';
-import { field, h, notice, select } from '../dom.js';
+import { field, fieldError, h, notice, replaceChildren, select } from '../dom.js';
 import { languageName, t } from '../i18n.js';
 import * as sessions from '../session.js';
 
-function offlineHint() {
+// Shown while the browser is offline. An earlier error in ``message`` (such as "Bad Gateway")
+// is cleared whenever the connection changes, so it never stands beside a newer state.
+function offlineHint(message) {
   const hint = h('p', { class: 'notice warning', role: 'status', hidden: navigator.onLine }, t('login.offline'));
-  const update = () => { hint.hidden = navigator.onLine; };
+  const update = () => {
+    hint.hidden = navigator.onLine;
+    replaceChildren(message);
+  };
   window.addEventListener('online', update);
   window.addEventListener('offline', update);
   hint.cleanup = () => {
@@ -25,16 +30,37 @@ function errorText(err) {
   return `${t('error.generic')} (${err.message})`;
 }
 
+const MIN_PASSWORD = 10; // the server's minimum (server/services/accounts.py)
+
+// The form's own checks, with messages in the app's language beside each field instead of
+// the browser's bubbles (which speak the browser's language). ``checks`` are [field, message
+// or null] pairs; the first field in error gets the focus. Returns whether all passed.
+function validate(checks) {
+  let first = null;
+  for (const [wrapper, problem] of checks) {
+    if (fieldError(wrapper, problem) && !first) first = wrapper.control;
+  }
+  if (first) first.focus();
+  return !first;
+}
+
+const looksLikeEmail = (value) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value.trim());
+
 export function loginScreen(app) {
-  const email = h('input', { type: 'email', name: 'email', autocomplete: 'username', required: true });
-  const password = h('input', { type: 'password', name: 'password', autocomplete: 'current-password', required: true });
+  const email = h('input', { type: 'email', name: 'email', autocomplete: 'username' });
+  const password = h('input', { type: 'password', name: 'password', autocomplete: 'current-password' });
+  const emailField = field(t('login.email'), email);
+  const passwordField = field(t('login.password'), password);
   const message = h('div', { class: 'message' });
   const button = h('button', { type: 'submit', class: 'primary' }, t('login.submit'));
-  const hint = offlineHint();
+  const hint = offlineHint(message);
   const form = h('form', {
     class: 'card narrow',
+    novalidate: true,
     onsubmit: async (event) => {
       event.preventDefault();
+      if (!validate([[emailField, looksLikeEmail(email.value) ? null : t('login.emailInvalid')],
+        [passwordField, password.value ? null : t('login.passwordMissing')]])) return;
       button.disabled = true;
       notice(message, t('login.busy'));
       try {
@@ -49,8 +75,8 @@ export function loginScreen(app) {
   h('h1', {}, t('login.title')),
   h('p', { class: 'lead' }, t('login.intro')),
   hint,
-  field(t('login.email'), email),
-  field(t('login.password'), password),
+  emailField,
+  passwordField,
   message,
   button,
   h('p', { class: 'alternative' }, t('login.newHere'), ' ', h('a', { href: '#/register' }, t('login.register'))));
@@ -58,21 +84,38 @@ export function loginScreen(app) {
 }
 
 export function registerScreen(app) {
-  const email = h('input', { type: 'email', autocomplete: 'email', required: true });
-  const password = h('input', { type: 'password', autocomplete: 'new-password', minlength: 10, required: true });
-  const name = h('input', { type: 'text', autocomplete: 'name', maxlength: 120, required: true });
-  const municipality = select([['', t('register.chooseTown')], ...domain.municipalities.map((m) => [m, m])], '',
-    { required: true });
+  const email = h('input', { type: 'email', autocomplete: 'email' });
+  const password = h('input', { type: 'password', autocomplete: 'new-password' });
+  const name = h('input', { type: 'text', autocomplete: 'name', maxlength: 120 });
+  const municipality = select([['', t('register.chooseTown')], ...domain.municipalities.map((m) => [m, m])], '');
+  const nameField = field(t('register.name'), name);
+  const emailField = field(t('login.email'), email);
+  const passwordField = field(t('login.password'), password, t('register.passwordHint'));
+  const townField = field(t('register.town'), municipality);
   const languages = domain.languages.map((code) => h('label', { class: 'check' },
     h('input', { type: 'checkbox', value: code, name: 'languages' }), languageName(code)));
-  const consent = h('input', { type: 'checkbox', id: 'consent', required: true });
+  const consent = h('input', { type: 'checkbox', id: 'consent' });
+  const consentBox = h('div', { class: 'consent-box' },
+    h('h2', {}, t('consent.title')),
+    h('p', { id: 'consent-text' }, t('consent.resident')),
+    h('label', { class: 'check strong', for: 'consent' }, consent, t('consent.agree')));
+  consentBox.control = consent;
   const message = h('div', { class: 'message' });
   const button = h('button', { type: 'submit', class: 'primary' }, t('register.submit'));
-  const hint = offlineHint();
+  const hint = offlineHint(message);
   const form = h('form', {
     class: 'card narrow',
+    novalidate: true,
     onsubmit: async (event) => {
       event.preventDefault();
+      const valid = validate([
+        [nameField, name.value.trim() ? null : t('register.nameMissing')],
+        [emailField, looksLikeEmail(email.value) ? null : t('login.emailInvalid')],
+        [passwordField, password.value.length >= MIN_PASSWORD ? null : t('register.passwordShort', { count: MIN_PASSWORD })],
+        [townField, municipality.value ? null : t('register.townMissing')],
+        [consentBox, consent.checked ? null : t('register.consentMissing')],
+      ]);
+      if (!valid) return;
       if (!navigator.onLine) {
         notice(message, t('register.needsNetwork'), 'error');
         return;
@@ -98,15 +141,12 @@ export function registerScreen(app) {
   h('h1', {}, t('register.title')),
   h('p', { class: 'lead' }, t('register.intro')),
   hint,
-  field(t('register.name'), name),
-  field(t('login.email'), email),
-  field(t('login.password'), password, t('register.passwordHint')),
-  field(t('register.town'), municipality),
+  nameField,
+  emailField,
+  passwordField,
+  townField,
   h('fieldset', { class: 'languages' }, h('legend', {}, t('register.languages')), h('div', { class: 'checks' }, languages)),
-  h('div', { class: 'consent-box' },
-    h('h2', {}, t('consent.title')),
-    h('p', { id: 'consent-text' }, t('consent.resident')),
-    h('label', { class: 'check strong', for: 'consent' }, consent, t('consent.agree'))),
+  consentBox,
   message,
   button,
   h('p', { class: 'alternative' }, h('a', { href: '#/login' }, t('register.haveAccount'))));

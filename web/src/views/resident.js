@@ -5,7 +5,7 @@
 import domain from '../domain.json';
 import * as docs from '../docs.js';
 import { download, field, h, notice, replaceChildren, select } from '../dom.js';
-import { formatDate, formatDateTime, language, languageName, localized, t } from '../i18n.js';
+import { formatDate, formatDateTime, formatList, language, languageName, localized, separator, t } from '../i18n.js';
 import { badge, emptyState, eventMeta, eventTitle, screen, upcoming } from './common.js';
 
 export const ERASURE_MESSAGE = 'Bitte meine Daten löschen.';
@@ -61,7 +61,7 @@ export function eventsScreen(app) {
         const registered = registration && registration.status === 'registered';
         const description = localized(event.description);
         return h('li', { class: 'card event-card' },
-          h('h3', {}, eventTitle(event)),
+          h('h2', { class: 'card-title' }, eventTitle(event)),
           eventMeta(event),
           description ? h('p', { class: 'description' }, description) : null,
           h('div', { class: 'row' },
@@ -150,7 +150,7 @@ function requestCard(request) {
   return h('li', { class: 'card' },
     h('div', { class: 'row' }, h('strong', {}, t(`topic.${request.topic}`)),
       badge(request.status, t(`contactStatus.${request.status}`))),
-    h('p', { class: 'meta' }, formatDateTime(request.created_at), ' · ', languageName(request.language)),
+    h('p', { class: 'meta' }, formatDateTime(request.created_at), separator(), languageName(request.language)),
     request.message ? h('p', { dir: 'auto' }, request.message) : null);
 }
 
@@ -190,7 +190,7 @@ export function dataScreen(app) {
         h('dl', { class: 'facts' },
           row(t('register.name'), person.display_name),
           row(t('register.town'), person.municipality),
-          row(t('register.languages'), (person.languages || []).map(languageName).join(', ')),
+          row(t('register.languages'), formatList((person.languages || []).map(languageName))),
           row(t('contact.phone'), person.contact && person.contact.phone),
           row(t('contact.email'), person.contact && person.contact.email),
           row(t('data.consents'), (person.consents || []).map((c) => `${t(`consent.purpose.${c.purpose}`)}: ${formatDate(c.given_at)}${

@@ -1,10 +1,11 @@
 // Volunteers: their events, checking participants in (also walk-ins), and their hours. All
 // of it works offline: every write goes to the local database and syncs later.
 
+import { attendance as count } from '../attendance.js';
 import domain from '../domain.json';
 import * as docs from '../docs.js';
-import { field, h, notice, replaceChildren, searchKey, select } from '../dom.js';
-import { formatDate, formatNumber, formatTime, t } from '../i18n.js';
+import { field, fieldError, h, notice, replaceChildren, searchKey, select } from '../dom.js';
+import { formatDate, formatNumber, formatTime, parseDecimal, separator, t } from '../i18n.js';
 import { badge, duration, emptyState, eventMeta, eventTitle, recent, screen, upcoming } from './common.js';
 
 async function myEvents(app) {
@@ -17,12 +18,7 @@ async function attendance(app, eventId) {
     app.store.byPrefix(`registration:${eventId}:`),
     app.store.byPrefix(`checkin:${eventId}:`),
   ]);
-  const byPerson = new Map(checkins.filter((c) => c.person_id).map((c) => [c.person_id, c]));
-  return {
-    registrations: registrations.filter((r) => r.status === 'registered' || byPerson.has(r.person_id)),
-    byPerson,
-    walkIns: checkins.filter((c) => c.walk_in).sort((a, b) => a.checked_in_at.localeCompare(b.checked_in_at)),
-  };
+  return count(registrations, checkins);
 }
 
 function eventCard(event, counts) {
@@ -30,7 +26,7 @@ function eventCard(event, counts) {
     h('a', { href: `#/v/event/${encodeURIComponent(event._id)}`, class: 'card-link' },
       h('h3', {}, eventTitle(event)),
       eventMeta(event),
-      h('p', { class: 'counts' }, t('attendance.summary', { present: counts.present, registered: counts.registered }))));
+      h('p', { class: 'counts' }, t('attendance.detail', counts))));
 }
 
 export function eventsScreen(app) {
@@ -40,8 +36,7 @@ export function eventsScreen(app) {
   async function refresh() {
     const events = await myEvents(app);
     const counted = await Promise.all(events.map(async (event) => {
-      const { registrations, byPerson, walkIns } = await attendance(app, event._id);
-      return [event, { registered: registrations.length, present: byPerson.size + walkIns.length }];
+      return [event, (await attendance(app, event._id)).counts];
     }));
     const counts = new Map(counted.map(([event, count]) => [event._id, count]));
     const { today, later } = upcoming(events);
@@ -61,23 +56,57 @@ export function eventsScreen(app) {
   return { el, refresh, title: t('volunteer.title') };
 }
 
-// One participant row: name, state, and a large one-tap button.
+// Undo stays disabled this long after a check-in made here: a double tap, or a second tap
+// by someone who thought the first did not register, must never take the check-in back.
+const UNDO_GUARD_MS = 1500;
+
+// One participant row: name and state, a large one-tap check-in button at the row's end, and,
+// once the person is here, a "✓" mark in that place and a small undo button under the name.
+// Check-in and undo never sit under the same finger.
 function participantRow(registration, onCheckIn, onUndo) {
+  const label = (key) => `${t(key)}: ${registration.display_name}`;
   const name = h('span', { class: 'name', dir: 'auto' }, registration.display_name);
   const state = h('span', { class: 'state' });
-  const button = h('button', { type: 'button' });
+  const undo = h('button', { type: 'button', class: 'secondary undo', 'aria-label': label('checkin.undo') },
+    t('checkin.undo'));
+  const checkIn = h('button', { type: 'button', class: 'primary checkin', 'aria-label': label('checkin.do') },
+    t('checkin.do'));
+  const mark = h('span', { class: 'present-mark', 'aria-hidden': 'true' }, '✓');
   const row = h('li', { class: 'participant', dataset: { person: registration.person_id } },
-    h('div', { class: 'who' }, name, state), button);
+    h('div', { class: 'who' }, name, h('div', { class: 'state-line' }, state, undo)), h('div', { class: 'action' }, checkIn, mark));
+  let current = null;
+  let busy = false;
+  let armedAt = 0;
+  let armTimer = null;
+  row.keepUntil = 0; // a row just checked in stays in place, even under "not yet here"
+  checkIn.addEventListener('click', async () => {
+    if (busy || current) return; // taps while the first one is being saved
+    busy = true;
+    armedAt = Date.now() + UNDO_GUARD_MS;
+    row.keepUntil = armedAt;
+    try {
+      await onCheckIn(registration);
+    } finally {
+      busy = false;
+    }
+  });
+  undo.addEventListener('click', () => {
+    if (current && Date.now() >= armedAt) onUndo(current);
+  });
   row.key = searchKey(registration.display_name);
   row.update = (checkin, cancelled) => {
+    current = checkin || null;
     row.classList.toggle('present', Boolean(checkin));
     row.dataset.present = checkin ? 'true' : 'false';
     replaceChildren(state, checkin ? `✓ ${t('checkin.at', { time: formatTime(checkin.checked_in_at) })}` : '',
       cancelled ? ` ${t('checkin.cancelledRegistration')}` : '');
-    button.className = checkin ? 'secondary undo' : 'primary checkin';
-    button.textContent = checkin ? t('checkin.undo') : t('checkin.do');
-    button.setAttribute('aria-label', `${checkin ? t('checkin.undo') : t('checkin.do')}: ${registration.display_name}`);
-    button.onclick = () => (checkin ? onUndo(checkin) : onCheckIn(registration));
+    checkIn.hidden = Boolean(checkin);
+    mark.hidden = !checkin;
+    undo.hidden = !checkin;
+    const wait = armedAt - Date.now();
+    undo.disabled = Boolean(checkin) && wait > 0;
+    clearTimeout(armTimer);
+    if (undo.disabled) armTimer = setTimeout(() => { undo.disabled = false; }, wait);
   };
   return row;
 }
@@ -100,8 +129,13 @@ export function eventScreen(app, eventId) {
   }, t(`checkin.filter.${value}`)));
   const list = h('ul', { class: 'participants', id: 'participants', role: 'list', 'aria-label': t('checkin.list') });
   const message = h('div', { class: 'message' });
-  const walkInName = h('input', { type: 'text', maxlength: 120, autocomplete: 'off', required: true });
-  const walkInConsent = h('input', { type: 'checkbox', id: 'walkin-consent', required: true });
+  const walkInName = h('input', { type: 'text', maxlength: 120, autocomplete: 'off' });
+  const walkInConsent = h('input', { type: 'checkbox', id: 'walkin-consent' });
+  const walkInNameField = field(t('checkin.walkInName'), walkInName);
+  const walkInConsentBox = h('div', {},
+    h('p', { class: 'consent-text', id: 'walkin-consent-text' }, t('consent.walkIn')),
+    h('label', { class: 'check strong', for: 'walkin-consent' }, walkInConsent, t('consent.walkInAgree')));
+  walkInConsentBox.control = walkInConsent;
   const walkIns = h('ul', { class: 'walkins', role: 'list' });
   const rows = new Map();
   let event = null;
@@ -109,9 +143,16 @@ export function eventScreen(app, eventId) {
 
   const walkInForm = h('form', {
     class: 'walkin-form',
+    novalidate: true,
     onsubmit: async (submitEvent) => {
       submitEvent.preventDefault();
       if (!event) return;
+      const nameMissing = fieldError(walkInNameField, !walkInName.value.trim() && t('checkin.walkInNameMissing'));
+      const consentMissing = fieldError(walkInConsentBox, !walkInConsent.checked && t('checkin.walkInConsentMissing'));
+      if (nameMissing || consentMissing) {
+        (nameMissing ? walkInName : walkInConsent).focus();
+        return;
+      }
       const doc = docs.walkIn(event, walkInName.value.trim(), app.session, app.deviceId);
       await app.store.save(doc);
       walkInName.value = '';
@@ -120,19 +161,22 @@ export function eventScreen(app, eventId) {
       refresh();
     },
   },
-  field(t('checkin.walkInName'), walkInName),
-  h('p', { class: 'consent-text', id: 'walkin-consent-text' }, t('consent.walkIn')),
-  h('label', { class: 'check strong', for: 'walkin-consent' }, walkInConsent, t('consent.walkInAgree')),
+  walkInNameField,
+  walkInConsentBox,
   h('button', { type: 'submit', class: 'primary' }, t('checkin.walkInSubmit')));
   walkInConsent.setAttribute('aria-describedby', 'walkin-consent-text');
 
   function applyFilter() {
     const tokens = searchKey(search.value).split(/\s+/).filter(Boolean);
     let visible = 0;
+    const now = Date.now();
     for (const row of rows.values()) {
       const present = row.dataset.present === 'true';
+      // Under "not yet here" a row just checked in stays for the undo guard, so the next row
+      // does not slide under a finger that taps twice.
+      const open = !present || now < row.keepUntil;
       const show = tokens.every((token) => row.key.includes(token))
-        && (filter === 'all' || (filter === 'present') === present);
+        && (filter === 'all' || (filter === 'open' ? open : present));
       row.hidden = !show;
       if (show) visible += 1;
     }
@@ -145,11 +189,14 @@ export function eventScreen(app, eventId) {
     const existing = await app.store.get(doc._id);
     if (!existing) await app.store.save(doc);
     await refresh();
+    setTimeout(applyFilter, UNDO_GUARD_MS + 50); // the row leaves "not yet here" after the guard
   }
 
+  // Every live version goes: a person checked in on two tablets has two (a conflict until a
+  // rule merges them), and removing only the winner would let the other one take its place.
   async function undo(checkin) {
-    const current = await app.store.get(checkin._id);
-    if (current) await app.store.remove(current);
+    const leaves = await app.store.liveLeaves(checkin._id);
+    if (leaves.length) await app.store.bulk(leaves.map((leaf) => ({ _id: leaf._id, _rev: leaf._rev, _deleted: true })));
     await refresh();
   }
 
@@ -165,7 +212,7 @@ export function eventScreen(app, eventId) {
       eventMeta(event),
       h('a', { href: `#/v/hours/${encodeURIComponent(event._id)}`, class: 'button secondary' }, t('hours.logForEvent')));
     data = await attendance(app, eventId);
-    const sorted = [...data.registrations].sort((a, b) => a.display_name.localeCompare(b.display_name));
+    const sorted = [...data.expected].sort((a, b) => a.display_name.localeCompare(b.display_name));
     const ids = sorted.map((r) => r.person_id);
     const changed = ids.length !== rows.size || ids.some((id) => !rows.has(id));
     if (changed) {
@@ -178,8 +225,7 @@ export function eventScreen(app, eventId) {
     for (const registration of sorted) {
       rows.get(registration.person_id).update(data.byPerson.get(registration.person_id), registration.status === 'cancelled');
     }
-    const present = sorted.filter((r) => data.byPerson.has(r.person_id)).length;
-    counts.textContent = t('attendance.detail', { present, registered: sorted.length, walkIns: data.walkIns.length });
+    counts.textContent = t('attendance.detail', data.counts);
     replaceChildren(walkIns, data.walkIns.map((checkin) => h('li', { class: 'participant present' },
       h('div', { class: 'who' }, h('span', { class: 'name', dir: 'auto' }, checkin.walk_in.display_name),
         h('span', { class: 'state' }, `✓ ${t('checkin.at', { time: formatTime(checkin.checked_in_at) })}`)),
@@ -196,7 +242,7 @@ export function eventScreen(app, eventId) {
     keyEvent.preventDefault();
     const visible = [...rows.values()].filter((row) => !row.hidden && row.dataset.present !== 'true');
     if (visible.length === 1) {
-      visible[0].querySelector('button').click();
+      visible[0].querySelector('button.checkin').click();
       search.select();
     }
   });
@@ -219,14 +265,30 @@ export function eventScreen(app, eventId) {
   return { el, refresh, title: t('checkin.title') };
 }
 
+// The most one entry may hold: a longer day is two entries, and "15" for "1,5" is caught.
+const MAX_HOURS_PER_ENTRY = 12;
+
+// Why an hours entry cannot be saved, or null: {field, key} names the field and the message.
+export function checkHours(hours, date, event, now = new Date()) {
+  if (!(hours > 0) || Math.round(hours * 60) < 1) return { field: 'amount', key: 'hours.invalidDuration' };
+  if (hours > MAX_HOURS_PER_ENTRY) return { field: 'amount', key: 'hours.tooLong' };
+  if (!date) return { field: 'date', key: 'hours.dateMissing' };
+  if (date > docs.todayIso(now)) return { field: 'date', key: 'hours.futureDate' };
+  if (event && new Date(event.start) > now) return { field: 'date', key: 'hours.eventNotYet' };
+  return null;
+}
+
 export function hoursScreen(app, eventId) {
   const message = h('div', { class: 'message' });
-  const date = h('input', { type: 'date', required: true, value: docs.todayIso() });
-  const amount = h('input', { type: 'number', min: '0.25', max: '24', step: '0.25', required: true, inputmode: 'decimal' });
+  const date = h('input', { type: 'date', value: docs.todayIso(), max: docs.todayIso() });
+  // Text, not type=number: a number field drops the "," of "1,5" before the app sees it.
+  const amount = h('input', { type: 'text', inputmode: 'decimal', autocomplete: 'off', name: 'hours', maxlength: 6 });
+  const amountField = field(t('hours.amount'), amount, t('hours.amountHint'));
+  const dateField = field(t('hours.date'), date);
   const activity = select(domain.activities.map((a) => [a, t(`activity.${a}`)]), 'event_support');
   const eventSelect = h('select', {});
-  const municipality = select([['', t('hours.chooseTown')], ...domain.municipalities.map((m) => [m, m])], '',
-    { required: true });
+  const municipality = select([['', t('hours.chooseTown')], ...domain.municipalities.map((m) => [m, m])], '');
+  const townField = field(t('hours.municipality'), municipality);
   const note = h('textarea', { maxlength: 1000, rows: 2 });
   const list = h('ul', { class: 'cards hours-list', role: 'list' });
   let events = [];
@@ -245,13 +307,20 @@ export function hoursScreen(app, eventId) {
 
   const form = h('form', {
     class: 'card',
+    novalidate: true,
     onsubmit: async (submitEvent) => {
       submitEvent.preventDefault();
-      const minutes = Math.round(Number(String(amount.value).replace(',', '.')) * 60);
-      if (!(minutes >= 1 && minutes <= 1440)) {
-        notice(message, t('hours.invalidDuration'), 'error');
+      replaceChildren(message);
+      if (fieldError(townField, !municipality.value && t('hours.townMissing'))) municipality.focus();
+      const problem = checkHours(parseDecimal(amount.value), date.value, chosenEvent());
+      fieldError(amountField, problem && problem.field === 'amount' && t(problem.key));
+      fieldError(dateField, problem && problem.field === 'date' && t(problem.key));
+      if (problem) {
+        (problem.field === 'amount' ? amount : date).focus();
         return;
       }
+      if (!municipality.value) return;
+      const minutes = Math.round(parseDecimal(amount.value) * 60);
       const doc = docs.hours(app.session, {
         date: date.value, minutes, activity: activity.value, municipality: municipality.value,
         event: chosenEvent(), note: note.value.trim(),
@@ -259,16 +328,17 @@ export function hoursScreen(app, eventId) {
       await app.store.save(doc);
       amount.value = '';
       note.value = '';
+      [amountField, dateField, townField].forEach((wrapper) => fieldError(wrapper, null));
       notice(message, t('hours.saved'), 'success');
       refresh();
     },
   },
   h('h2', {}, t('hours.new')),
   field(t('hours.event'), eventSelect),
-  field(t('hours.date'), date),
-  field(t('hours.amount'), amount, t('hours.amountHint')),
+  dateField,
+  amountField,
   field(t('hours.activity'), activity),
-  field(t('hours.municipality'), municipality),
+  townField,
   field(t('hours.note'), note),
   message,
   h('button', { type: 'submit', class: 'primary' }, t('hours.submit')));
@@ -287,10 +357,10 @@ export function hoursScreen(app, eventId) {
     const titles = new Map((await app.store.byPrefix('event:')).map((event) => [event._id, eventTitle(event)]));
     replaceChildren(list, entries.length ? entries.map((entry) => h('li', { class: 'card hours-entry' },
       h('div', { class: 'row' },
-        h('strong', {}, `${formatDate(entry.date + 'T12:00:00')} · ${duration(entry.minutes)}`),
+        h('strong', {}, `${formatDate(entry.date + 'T12:00:00')}${separator()}${duration(entry.minutes)}`),
         badge(entry.status, t(`hours.status.${entry.status}`))),
-      h('p', {}, t(`activity.${entry.activity}`), entry.event_id ? ` · ${titles.get(entry.event_id) || ''}` : '',
-        ` · ${entry.municipality}`),
+      h('p', {}, [t(`activity.${entry.activity}`), entry.event_id ? titles.get(entry.event_id) : '', entry.municipality]
+        .filter(Boolean).join(separator())),
       entry.note ? h('p', { class: 'note' }, entry.note) : null,
       entry.reason ? h('p', { class: 'note' }, `${t('hours.reason')}: ${entry.reason}`) : null,
       entry.status === 'pending' ? h('button', {
