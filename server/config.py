@@ -17,7 +17,10 @@ class Settings:
     # CouchDB's URL with credentials; set, it makes CouchDB the store. Kept out of repr().
     couchdb_url: str | None = field(default=None, repr=False)
     max_document_size: int = 8 * 1024 * 1024
-    max_request_size: int = 64 * 1024 * 1024
+    # A request body (a push batch with inline attachments) and the documents or ids in it:
+    # PouchDB sends 100 at a time, so the bound costs honest clients nothing.
+    max_request_size: int = 16 * 1024 * 1024
+    max_docs_per_request: int = 1000
     revs_limit: int = 1000
     changes_timeout_ms: int = 60_000
     changes_poll_interval: float = 0.05
@@ -60,6 +63,7 @@ class Settings:
             couchdb_url=environ.get("COUCHDB_URL") or None,
             max_document_size=number("MAX_DOCUMENT_SIZE", defaults.max_document_size),
             max_request_size=number("MAX_REQUEST_SIZE", defaults.max_request_size),
+            max_docs_per_request=number("MAX_DOCS_PER_REQUEST", defaults.max_docs_per_request),
             revs_limit=number("REVS_LIMIT", defaults.revs_limit),
             changes_timeout_ms=number("CHANGES_TIMEOUT_MS", defaults.changes_timeout_ms),
             changes_poll_interval=float(environ.get("MITEINANDER_CHANGES_POLL_INTERVAL",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Response, request
+from flask import Response, current_app, request
 
 from sync import errors
 from sync.documents import is_media_type
 
+from ..access.identity import current_principal
 from ..errors import couch_json
 from ..extensions import get_database
 from . import blp
@@ -92,19 +93,32 @@ def get_attachment(db: str, docid: str, name: str) -> Response:
     return response
 
 
+def _own_local(local_id: str) -> str:
+    """Where a ``_local`` document of this account lives: a non-admin's under their user id,
+    so one user's replication checkpoints are invisible to every other user."""
+    principal = current_principal()
+    return local_id if principal.is_admin else f"{principal.user_id}/{local_id}"
+
+
 @blp.route("/<db>/_local/<path:local_id>", methods=["GET"])
 def get_local(db: str, local_id: str) -> Response:
     """A ``_local`` document, such as a replication checkpoint."""
-    return couch_json(get_database(db).get_local(local_id))
+    doc = get_database(db).get_local(_own_local(local_id))
+    return couch_json({**doc, "_id": "_local/" + local_id})
 
 
 @blp.route("/<db>/_local/<path:local_id>", methods=["PUT"])
 def put_local(db: str, local_id: str) -> Response:
-    """Write a ``_local`` document; it is never replicated and keeps no history."""
-    return couch_json(get_database(db).put_local(local_id, json_body()), 201)
+    """Write a ``_local`` document; it is never replicated, keeps no history, and is bounded
+    like any document."""
+    if len(request.get_data(cache=True)) > current_app.config["SETTINGS"].max_document_size:
+        raise errors.document_too_large("_local/" + local_id)
+    result = get_database(db).put_local(_own_local(local_id), json_body())
+    return couch_json({**result, "id": "_local/" + local_id}, 201)
 
 
 @blp.route("/<db>/_local/<path:local_id>", methods=["DELETE"])
 def delete_local(db: str, local_id: str) -> Response:
     """Delete a ``_local`` document."""
-    return couch_json(get_database(db).delete_local(local_id, request.args.get("rev")))
+    result = get_database(db).delete_local(_own_local(local_id), request.args.get("rev"))
+    return couch_json({**result, "id": "_local/" + local_id})

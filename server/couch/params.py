@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from flask import request
+from flask import current_app, request
 
 from sync import errors
 from sync.storage.base import ReadOptions
@@ -79,6 +79,17 @@ def json_object_body() -> dict[str, Any]:
     if not isinstance(body, dict):
         raise errors.bad_request("Request body must be a JSON object")
     return body
+
+
+def bounded(items: Any) -> Any:
+    """``items`` (documents, requests or ids of one request) if there are not too many.
+
+    :raises CouchError: 413 too_large past ``max_docs_per_request``
+    """
+    most = current_app.config["SETTINGS"].max_docs_per_request
+    if isinstance(items, list | dict) and len(items) > most:
+        raise errors.request_too_large(f"at most {most} documents or ids per request")
+    return items
 
 
 def read_options() -> ReadOptions:

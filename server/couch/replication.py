@@ -16,7 +16,7 @@ from ..errors import couch_json
 from ..extensions import database_opener, get_database, get_store
 from . import blp, feeds
 from .auditing import record_sync_writes
-from .params import flag, integer, json_body, json_object_body, json_param, read_options
+from .params import bounded, flag, integer, json_body, json_object_body, json_param, read_options
 
 _STREAM_HEADERS = {"Cache-Control": "must-revalidate", "X-Accel-Buffering": "no"}
 
@@ -93,7 +93,7 @@ def _heartbeat(maximum_ms: int) -> float | None:
 @blp.post("/<db>/_revs_diff")
 def revs_diff(db: str) -> Response:
     """Which of the given revisions are missing here."""
-    return couch_json(get_database(db).revs_diff(json_body()))
+    return couch_json(get_database(db).revs_diff(bounded(json_body())))
 
 
 @blp.post("/<db>/_bulk_docs")
@@ -103,7 +103,7 @@ def bulk_docs(db: str) -> Response:
     new_edits = body.get("new_edits", True)
     if not isinstance(new_edits, bool):
         raise errors.bad_request("new_edits must be a boolean")
-    outcomes = get_database(db).write(body.get("docs"), new_edits)
+    outcomes = get_database(db).write(bounded(body.get("docs")), new_edits)
     record_sync_writes(db, [(doc_id, rev) for doc_id, rev in outcomes
                             if doc_id is not None and isinstance(rev, str)])
     return couch_json(wire_results(outcomes, new_edits), 201)
@@ -113,7 +113,7 @@ def bulk_docs(db: str) -> Response:
 def bulk_get(db: str) -> Response:
     """Many documents and revisions in one round trip."""
     options: ReadOptions = read_options()
-    return couch_json({"results": get_database(db).bulk_get(json_object_body().get("docs"), options)})
+    return couch_json({"results": get_database(db).bulk_get(bounded(json_object_body().get("docs")), options)})
 
 
 @blp.route("/<db>/_all_docs", methods=["GET", "POST"])
@@ -121,7 +121,7 @@ def all_docs(db: str) -> Response:
     """Live documents by id: a key range, or the given ``keys``."""
     body = json_body(required=False) if request.method == "POST" else None
     keys = body.get("keys") if isinstance(body, dict) and "keys" in body else json_param("keys")
-    if keys is not None and (not isinstance(keys, list) or not all(isinstance(k, str) for k in keys)):
+    if keys is not None and (not isinstance(bounded(keys), list) or not all(isinstance(k, str) for k in keys)):
         raise errors.bad_request("keys must be a JSON array of strings")
     key = json_param("key")
     startkey = _string_param("startkey", "start_key")
