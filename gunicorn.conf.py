@@ -24,6 +24,9 @@ worker_connections = int(os.environ.get("WEB_CONNECTIONS", "5000"))
 keepalive = int(os.environ.get("WEB_HEADER_TIMEOUT", "10"))
 timeout = 120
 graceful_timeout = 10
-accesslog = "-" if os.environ.get("ACCESS_LOG", "1") == "1" else None
+# ACCESS_LOG: 1 (stdout, the default), 0 (none) or a file to append to.
+_access = os.environ.get("ACCESS_LOG", "1")
+accesslog = {"1": "-", "0": None}.get(_access, _access)
+logger_class = "server.access_log.AccessLogger"
 # Paths carry database and document ids only; bodies and credentials never reach the log.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'

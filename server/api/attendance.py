@@ -9,12 +9,12 @@ from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from ..access.identity import current_principal
 from ..extensions import get_store
 from ..services import events
+from .blueprint import Blueprint
 
 blp = Blueprint("attendance", __name__, description="Attendance per event")
 

@@ -6,12 +6,12 @@ from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from ..access.identity import current_principal
 from ..extensions import get_store
 from ..services import audit
+from .blueprint import Blueprint
 from .errors import require_role
 
 blp = Blueprint("audit", __name__, description="Audit log of writes and erasures")

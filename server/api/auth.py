@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from schemas.languages import LANGUAGES
@@ -16,6 +15,7 @@ from schemas.municipalities import MUNICIPALITIES
 from ..access.identity import current_principal
 from ..extensions import get_store, limiter
 from ..services import accounts, residents
+from .blueprint import Blueprint
 from .errors import fail
 
 blp = Blueprint("auth", __name__, description="Sessions and self-registration")

@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from schemas import DocumentInvalid
@@ -17,6 +16,7 @@ from schemas.fields import Municipality, Reference
 from ..access.identity import current_principal
 from ..extensions import get_store
 from ..services import contacts
+from .blueprint import Blueprint
 from .errors import fail, require_role
 
 blp = Blueprint("contact-requests", __name__, description="Contact requests: routing and handling")

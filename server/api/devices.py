@@ -7,12 +7,12 @@ from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from ..access.identity import current_principal
 from ..extensions import get_store
 from ..services import privacy
+from .blueprint import Blueprint
 from .errors import fail, require_role
 
 blp = Blueprint("devices", __name__, description="Devices: list and revoke")

@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from schemas import DocumentInvalid
@@ -20,6 +19,7 @@ from ..access.policy import Principal
 from ..extensions import get_store
 from ..services import events
 from . import attendance
+from .blueprint import Blueprint
 from .errors import fail
 
 blp = Blueprint("events", __name__, description="Events: planning, volunteers and attendance")

@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from schemas.fields import Municipality, Reference
@@ -16,6 +15,7 @@ from schemas.hours import HOURS_STATUSES
 from ..access.identity import current_principal
 from ..extensions import get_store
 from ..services import hours
+from .blueprint import Blueprint
 from .errors import require_role
 
 blp = Blueprint("hours", __name__, description="Volunteer hours: review and approval")

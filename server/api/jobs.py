@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from ..access.identity import current_principal
 from ..extensions import get_store
 from ..jobs import status
 from ..services import maintenance
+from .blueprint import Blueprint
 from .errors import fail, require_role
 
 blp = Blueprint("jobs", __name__, description="Scheduled jobs and the coordinators' summary")

@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from schemas.fields import Municipality
@@ -15,6 +14,7 @@ from schemas.fields import Municipality
 from ..access.identity import current_principal
 from ..extensions import get_store
 from ..services import privacy
+from .blueprint import Blueprint
 from .errors import require_role
 
 blp = Blueprint("people", __name__, description="People: search, data export and erasure")

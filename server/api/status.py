@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from ..extensions import get_store
+from .blueprint import Blueprint
 
 blp = Blueprint("status", __name__, description="Service status")
 
