@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Response, send_from_directory
+from flask import Blueprint, Response, abort, send_from_directory
 
 DIST = Path(__file__).resolve().parents[1] / "web" / "dist"
 
@@ -58,5 +58,8 @@ def manifest() -> Response:
 
 @blp.get("/assets/<path:name>")
 def asset(name: str) -> Response:
-    """Script, styles, icons and translations of the app."""
+    """Script, styles, icons and translations of the app. Source maps are built for
+    developers and stay on the server: they would hand anyone the unminified source."""
+    if name.endswith(".map"):
+        abort(404)
     return _send(DIST / "assets", name)

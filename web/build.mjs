@@ -56,7 +56,7 @@ async function main() {
     platform: 'browser',
     target: TARGET,
     minify: true,
-    sourcemap: 'linked',
+    sourcemap: 'external', // for developers; server/web.py does not serve maps
     legalComments: 'linked',
     logLevel: 'warning',
   });

@@ -7,6 +7,7 @@ from typing import Any
 from flask.views import MethodView
 from marshmallow import Schema, fields
 
+from ..access.identity import authenticate
 from ..extensions import get_store
 from .blueprint import Blueprint
 
@@ -17,13 +18,15 @@ class StatusSchema(Schema):
     """What ``GET /api/status`` answers."""
 
     storage = fields.String(required=True)
-    databases = fields.List(fields.String(), required=True)
+    databases = fields.List(fields.String(), metadata={"description": "for admins only"})
 
 
 @blp.route("")
 class Status(MethodView):
     @blp.response(200, StatusSchema)
     def get(self) -> dict[str, Any]:
-        """Report the storage backend and its databases."""
+        """Report the storage backend, and to admins its databases (nobody else needs their names)."""
         store = get_store()
-        return {"storage": type(store).__name__, "databases": store.all_dbs()}
+        principal = authenticate()
+        return {"storage": type(store).__name__,
+                **({"databases": store.all_dbs()} if principal is not None and principal.is_admin else {})}

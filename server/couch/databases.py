@@ -63,8 +63,13 @@ def require_admin(db: str) -> None:
 
 @blp.route("/<db>/", methods=["GET", "HEAD"], strict_slashes=False)
 def database_info(db: str) -> Response:
-    """The database's counts and update sequence."""
-    return couch_json(get_database(db).info())
+    """The database's update sequence, and to admins its counts and sizes: how many records
+    the county holds is not every resident's business (others see zeros, in CouchDB's shape)."""
+    info = get_database(db).info()
+    if not current_principal().is_admin:
+        info = {**info, "doc_count": 0, "doc_del_count": 0,
+                "sizes": {name: 0 for name in info.get("sizes") or {"file": 0}}}
+    return couch_json(info)
 
 
 @blp.route("/<db>/", methods=["PUT"], strict_slashes=False)
