@@ -188,9 +188,7 @@ def _resident(principal: Principal, doc: Doc, old: Doc | None, context: WriteCon
             return "residents write only their own contact requests"
         if doc.get("status") != "new" or doc.get("assignee"):
             return "only coordinators assign or close contact requests"
-        if incoming and not deleting and _history(doc) != _history(old):
-            return "only coordinators write a contact request's history"
-        return None
+        return _contact_history(principal, doc, old) if incoming and not deleting else None
     return f"residents may not write {doc_type} documents"
 
 

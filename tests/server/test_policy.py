@@ -119,6 +119,8 @@ RULES: list[tuple[str, Principal, dict[str, Any], dict[str, Any] | None, str | N
     ("resident creates a second person record", RES, f.person("person:x", "Zweit", "Kassel", account_id=RES.user_id),
      None, "one person record"),
     ("resident asks for contact", RES, CONTACT, None, None),
+    ("resident asks for contact with their own history entry", RES,
+     {**CONTACT, "history": [{"at": f.NOW, "by": RES.user_id, "status": "new"}]}, None, None),
     ("resident reopens the coordinator's branch", RES, {**ASSIGNED, "status": "new"}, ASSIGNED, "coordinators"),
     ("resident deletes the coordinator's branch", RES, removal(CONTACT), ASSIGNED, "coordinators"),
     ("resident invents coordinator history", RES,
