@@ -1,7 +1,8 @@
-"""``flask --app wsgi users ...``: accounts from the command line, for admins."""
+"""``flask --app wsgi users|demo|store|jobs ...``: what admins do from the command line."""
 
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import UTC, datetime
 
@@ -15,6 +16,7 @@ from sync.storage.couchdb import CouchStore
 
 from . import demo
 from .access.policy import ROLES
+from .jobs import JOBS, run_once
 from .services import accounts, migrate
 
 users = AppGroup("users", help="Manage accounts.")
@@ -111,8 +113,22 @@ def migrate_to_couchdb(url: str) -> None:
     click.echo("done: start the gateways with COUCHDB_URL set")
 
 
+jobs_cli = AppGroup("jobs", help="Run a scheduled job now.")
+
+
+@jobs_cli.command("run")
+@click.argument("name", type=click.Choice(sorted(JOBS)))
+def run_job(name: str) -> None:
+    """Run job NAME once, outside its schedule, and print its result (ids only)."""
+    record = run_once(current_app.extensions["store"], current_app.config["SETTINGS"], JOBS[name], datetime.now(UTC))
+    if record is None:
+        raise click.ClickException(f"{name} has run in this time slot already (or is running elsewhere)")
+    click.echo(json.dumps(record))
+
+
 def init_app(app: Flask) -> None:
     """Register the command groups."""
     app.cli.add_command(users)
     app.cli.add_command(demo_cli)
     app.cli.add_command(store_cli)
+    app.cli.add_command(jobs_cli)

@@ -22,7 +22,7 @@ from .access.policy import scope_for
 from .concurrency import STORE_WRITES
 from .config import Settings
 from .errors import couch_error_response, is_couch_path
-from .services import documents
+from .services import accounts, documents
 from .services.accounts import ACCOUNTS_DB
 from .services.audit import AUDIT_DB
 from .services.maintenance import JOBS_DB
@@ -51,6 +51,7 @@ def init_store(app: Flask, settings: Settings) -> None:
     app.extensions["store"] = store = open_store(settings.storage, limits, rules=DomainRules(),
                                                  poll_interval=settings.changes_poll_interval, **where)
     ensure_databases(store, settings.main_db)
+    accounts.rekey_accounts(store)
 
     @app.teardown_appcontext
     def close_databases(_: BaseException | None) -> None:

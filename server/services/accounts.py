@@ -91,8 +91,30 @@ class Account:
 
 
 def account_doc_id(email: str) -> str:
-    """The id of the accounts-database document of ``email``."""
-    return "account:" + email.strip().lower()
+    """The id of the accounts-database document of ``email``: a hash, since ids outlive
+    their documents (purge records keep them) and an erased address must leave no trace."""
+    digest = hashlib.blake2b(email.strip().lower().encode(), digest_size=16, person=b"miteinander-acct").hexdigest()
+    return "account:" + digest
+
+
+def rekey_accounts(store: Store) -> int:
+    """Move accounts stored under their address (before ids were hashed) to their hashed id.
+    Idempotent, and safe when several workers run it at once.
+
+    :returns: how many accounts moved
+    """
+    database = store.database(ACCOUNTS_DB)
+    try:
+        stale = [row["doc"] for row in database.all_docs(_ACCOUNT_RANGE)["rows"]
+                 if row["id"] != account_doc_id(row["doc"]["email"])]
+        for doc in stale:
+            moved = {key: value for key, value in doc.items() if key != "_rev"}
+            database.bulk_docs([{**moved, "_id": account_doc_id(doc["email"])}])  # a conflict: moved already
+        if stale:
+            database.purge([doc["_id"] for doc in stale])
+    finally:
+        database.close()
+    return len(stale)
 
 
 def _account(doc: dict[str, Any]) -> Account:

@@ -64,6 +64,31 @@ def resolve_conflicts(store: Store, db_name: str, now: datetime) -> dict[str, An
             "failed": [item["id"] for item in outcome.failed]}
 
 
+def forget_conflicts(store: Store, doc_ids: set[str]) -> int:
+    """Take erased documents out of the conflict-audit records, which keep losing bodies.
+
+    A record naming one is purged and, if it also names others, written again under a new
+    id without it (purged, so no old revision keeps the body on either store).
+
+    :returns: how many records were purged
+    """
+    database = store.database(JOBS_DB)
+    try:
+        start, end = "conflict-audit:", "conflict-audit:\uffff"
+        rows = database.all_docs(AllDocsQuery(startkey=start, endkey=end, include_docs=True))["rows"]
+        touched = [row["doc"] for row in rows
+                   if any(item.get("id") in doc_ids for item in row["doc"].get("resolved", []))]
+        if not touched:
+            return 0
+        database.purge([doc["_id"] for doc in touched])
+        kept = [{"_id": f"conflict-audit:{doc['at']}:{uuid.uuid4().hex[:8]}", "at": doc["at"],
+                 "resolved": [item for item in doc["resolved"] if item.get("id") not in doc_ids]} for doc in touched]
+        database.bulk_docs([doc for doc in kept if doc["resolved"]])
+    finally:
+        database.close()
+    return len(touched)
+
+
 def _latest_activity(doc: dict[str, Any]) -> str:
     stamps = [doc.get("updated_at"), doc.get("created_at"), doc.get("checked_in_at"), doc.get("registered_at")]
     stamps += [entry.get("at") for entry in doc.get("history", []) if isinstance(entry, dict)]

@@ -17,7 +17,7 @@ from sync.storage import Database, Store
 from sync.storage.base import AllDocsQuery, ChangesQuery
 
 from ..access.policy import Principal
-from . import accounts, audit, documents
+from . import accounts, audit, documents, maintenance
 
 _PEOPLE = AllDocsQuery(startkey="person:", endkey="person:\uffff", include_docs=True)
 _DEVICES = AllDocsQuery(startkey="device:", endkey="device:\uffff", include_docs=True)
@@ -82,6 +82,7 @@ def erase_person(store: Store, db_name: str, principal: Principal, person_id: st
         purged = database.purge(ids)
     finally:
         database.close()
+    maintenance.forget_conflicts(store, set(ids))
     audit.record(store, principal.user_id, "api",
                  [(doc_id, rev) for doc_id, revs in purged.items() for rev in revs], now, action="purge")
     return sorted(purged)

@@ -129,8 +129,8 @@ def hours(tag: str, volunteer_id: str, municipality: str, **fields: Any) -> dict
 def contact(tag: str, who: dict[str, Any] | str, municipality: str, **fields: Any) -> dict[str, Any]:
     person_id = who if isinstance(who, str) else who["_id"]
     return base("contact_request", f"contact:{tag}", person_id=person_id, topic="interpreter", language="de",
-                municipality=municipality, message="Ich brauche Hilfe beim Jobcenter-Termin.",
-                **{"status": "new", "history": [], **fields})
+                municipality=municipality, **{"message": "Ich brauche Hilfe beim Jobcenter-Termin.", "status": "new",
+                                              "history": [], **fields})
 
 
 def _resident(server: LiveServer, name: str, municipality: str) -> Actor:

@@ -16,6 +16,7 @@ from server.services import accounts
 from sync.changes import Signal
 from sync.errors import CouchError
 from sync.storage import Limits
+from sync.storage.base import AllDocsQuery
 from sync.storage.sqlite import SqliteStore
 from tests.conftest import wait_for
 
@@ -91,7 +92,7 @@ def test_a_hash_with_older_parameters_is_replaced_at_login(tmp_path: Path) -> No
     accounts.create_account(store, "b@example.org", "volunteer", "a-long-password", datetime.now(UTC))
     database = store.database(accounts.ACCOUNTS_DB)
     try:
-        doc = database.get("account:b@example.org")
+        doc = database.get(accounts.account_doc_id("b@example.org"))
         old = PasswordHasher(memory_cost=65536, time_cost=3, parallelism=4).hash("a-long-password")
         database.put({**doc, "password_hash": old})
     finally:
@@ -99,9 +100,29 @@ def test_a_hash_with_older_parameters_is_replaced_at_login(tmp_path: Path) -> No
     assert accounts.authenticate(store, "b@example.org", "a-long-password") is not None
     database = store.database(accounts.ACCOUNTS_DB)
     try:
-        rehashed = extract_parameters(database.get("account:b@example.org")["password_hash"])
+        rehashed = extract_parameters(database.get(accounts.account_doc_id("b@example.org"))["password_hash"])
     finally:
         database.close()
     assert (rehashed.memory_cost, rehashed.time_cost, rehashed.parallelism) == (19 * 1024, 2, 1)
     assert accounts.authenticate(store, "b@example.org", "a-long-password") is not None
     store.close()
+
+
+def test_accounts_stored_under_their_address_move_to_a_hashed_id(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path, Limits())
+    store.create_db(accounts.ACCOUNTS_DB)
+    made = accounts.create_account(store, "c@example.org", "volunteer", "a-long-password", datetime.now(UTC))
+    database = store.database(accounts.ACCOUNTS_DB)
+    doc = database.get(accounts.account_doc_id("c@example.org"))
+    database.purge([doc["_id"]])
+    database.put({**{k: v for k, v in doc.items() if k != "_rev"}, "_id": "account:c@example.org"})
+
+    moved = accounts.rekey_accounts(store)
+    again = accounts.rekey_accounts(store)
+
+    ids = [row["id"] for row in database.all_docs(AllDocsQuery())["rows"]]
+    database.close()
+    assert (moved, again) == (1, 0)
+    assert ids == [accounts.account_doc_id("c@example.org")] and "example.org" not in ids[0]
+    assert accounts.find_account(store, "c@example.org") == made
+    assert accounts.authenticate(store, "c@example.org", "a-long-password") == made

@@ -242,7 +242,8 @@ def test_an_undo_on_one_of_two_tablets_removes_every_version(run: dict[str, Any]
     assert after["present_on_tablets"] == ["false", "false"] and after["local_live_leaves"] == [0, 0]
     assert len(after["server_leaves"]) == 2 and all(leaf["deleted"] for leaf in after["server_leaves"])
     case = run["args"]["two_tablets"][2]
-    gone = requests.get(f"{server.url}/sync/{DB}/checkin:{case['event']['id']}:{case['person']}", auth=ADMIN, timeout=10)
+    gone = requests.get(f"{server.url}/sync/{DB}/checkin:{case['event']['id']}:{case['person']}",
+                        auth=ADMIN, timeout=10)
     assert gone.status_code == 404
 
 
@@ -310,10 +311,9 @@ def test_a_resident_registers_and_asks_for_contact_which_a_coordinator_takes_on(
     assert [step["status"] for step in request["history"]] == ["new", "assigned"]
     assert report["coordinator_assigned_status"] == "assigned"
     assert report["report_charts"] == 4
-    assert report["register_errors"] == ["Das Passwort ist zu kurz: Es braucht mindestens 10 Zeichen.",
-                                         "Bitte Ihren Wohnort wählen.",
-                                         "Ohne Ihre Einwilligung können wir kein Konto anlegen. Bitte lesen Sie den Text "
-                                         "und setzen Sie das Häkchen."]
+    assert report["register_errors"] == [
+        "Das Passwort ist zu kurz: Es braucht mindestens 10 Zeichen.", "Bitte Ihren Wohnort wählen.",
+        "Ohne Ihre Einwilligung können wir kein Konto anlegen. Bitte lesen Sie den Text und setzen Sie das Häkchen."]
     assert report["register_hash_after_errors"] == "#/register"
     assert report["resident_safe_shown"] == 0 and report["volunteer_safe_shown"] == 1
 
