@@ -261,6 +261,14 @@ class Database(ABC):
         """Delete a ``_local`` document. :raises CouchError: not_found, conflict"""
         return self._delete_local(_check_local_id(local_id), rev)
 
+    def local_ids(self) -> list[str]:
+        """Ids of the clients' ``_local`` documents (without the prefix), sorted, so that a
+        database can be copied whole; what the store keeps there for itself is left out.
+
+        :raises CouchError: not_implemented where the server cannot list them
+        """
+        return self._local_ids()
+
     # -- backend primitives -----------------------------------------------------------------
 
     @abstractmethod
@@ -333,6 +341,9 @@ class Database(ABC):
 
     @abstractmethod
     def _delete_local(self, local_id: str, rev: str | None) -> dict[str, Any]: ...
+
+    @abstractmethod
+    def _local_ids(self) -> list[str]: ...
 
 
 class Store(ABC):

@@ -8,9 +8,12 @@ import base64
 import logging
 from typing import Any
 
+import orjson
+
 from ... import errors
 from ...documents import DocEdit
 from ..ranges import chunks
+from .access import CHANNELS_LOCAL
 from .handle import CHUNK, HIDDEN
 from .http import couch_error
 from .scope import CouchScope
@@ -216,6 +219,25 @@ class CouchWrites(CouchScope):
     def _get_local(self, local_id: str) -> dict[str, Any]:
         doc: dict[str, Any] = self.client.json("GET", self.name, "_local/" + local_id)
         return doc
+
+    def _local_ids(self) -> list[str]:
+        """CouchDB's ``_local_docs`` (2.2 and later), page by page, without the channel sets
+        the backend names there (:mod:`.access`)."""
+        found: list[str] = []
+        params: dict[str, Any] = {"limit": str(CHUNK)}
+        while True:
+            try:
+                rows = self.client.json("GET", self.name, "_local_docs", params=params).get("rows", [])
+            except errors.CouchError as error:
+                if error.status >= 500 or error.status == 401:
+                    raise
+                raise errors.CouchError(501, "not_implemented",
+                                        "this CouchDB-compatible server cannot list local documents") from None
+            ids = [str(row["id"]).removeprefix("_local/") for row in rows if isinstance(row.get("id"), str)]
+            found += [local_id for local_id in ids if not local_id.startswith(CHANNELS_LOCAL)]
+            if len(rows) < CHUNK:
+                return sorted(found)
+            params = {"limit": str(CHUNK), "startkey": orjson.dumps(rows[-1]["id"]).decode(), "skip": "1"}
 
     def _put_local(self, local_id: str, rev: str | None, body: dict[str, Any]) -> dict[str, Any]:
         doc = {**body, **({"_rev": rev} if rev is not None else {})}

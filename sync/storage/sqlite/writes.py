@@ -287,6 +287,9 @@ class SqliteWrites(SqliteHandle):
             raise errors.not_found("missing")
         return {"_id": "_local/" + local_id, "_rev": f"0-{row[0]}", **orjson.loads(row[1])}
 
+    def _local_ids(self) -> list[str]:
+        return [str(row[0]) for row in self._db.execute("SELECT id FROM local_docs ORDER BY id")]
+
     def _put_local(self, local_id: str, rev: str | None, body: dict[str, Any]) -> dict[str, Any]:
         return self._store.run_blocking(lambda: self._put_local_now(local_id, rev, body))
 
