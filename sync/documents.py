@@ -113,7 +113,7 @@ def parse_edit(raw: object, new_edits: bool, max_size: int) -> DocEdit:
     edit = DocEdit(id=doc_id, body=body, deleted=deleted, attachments=_parse_attachments(raw.get("_attachments")))
     rev = raw.get("_rev")
     if rev is not None:
-        _check_rev(rev)
+        check_rev(rev)
     if new_edits:
         edit.parent = rev
     else:
@@ -123,7 +123,11 @@ def parse_edit(raw: object, new_edits: bool, max_size: int) -> DocEdit:
     return edit
 
 
-def _check_rev(rev: object) -> None:
+def check_rev(rev: object) -> None:
+    """Accept a rev id of the form ``N-hash``.
+
+    :raises CouchError: bad_request otherwise
+    """
     try:
         parse_rev(rev)
     except ValueError:
@@ -143,7 +147,7 @@ def _revision_path(rev: str, revisions: object) -> list[str]:
         raise errors.bad_request("_revisions.ids must be a non-empty list no longer than start")
     path = [f"{start - index}-{digest}" for index, digest in enumerate(ids)]
     for item in path:
-        _check_rev(item)
+        check_rev(item)
     if path[0] != rev:
         raise errors.bad_request("_rev does not match _revisions")
     return path

@@ -81,7 +81,7 @@ def leaves(tree: Mapping[str, RevNode]) -> list[str]:
     """All leaf revisions, best first (the winner is the first one)."""
     parents = {node.parent for node in tree.values()}
     found = [rev for rev in tree if rev not in parents]
-    found.sort(key=lambda rev: _rank(rev, tree[rev]), reverse=True)
+    found.sort(key=lambda rev: rank(rev, tree[rev].deleted), reverse=True)
     return found
 
 
@@ -187,6 +187,13 @@ def from_json(data: Mapping[str, list[object]]) -> RevTree:
             for rev, (parent, deleted) in data.items()}
 
 
-def _rank(rev: str, node: RevNode) -> tuple[bool, int, str]:
+def rank(rev: str, deleted: bool) -> tuple[bool, int, str]:
+    """A leaf's rank; the winner ranks highest: live before deleted, then the higher
+    position, then the higher hash (``couch_doc:to_doc_info``). Every backend that orders
+    leaves (CouchDB's answers included) ranks them with this one function.
+
+    :param rev: a valid rev id ``N-hash``
+    :param deleted: whether the leaf is a deletion
+    """
     pos, _, digest = rev.partition("-")
-    return (not node.deleted, int(pos), digest)
+    return (not deleted, int(pos), digest)

@@ -27,7 +27,6 @@ from sync import errors
 from sync.storage import Database, Store
 from sync.storage.base import ChangesQuery, ReadOptions
 from sync.storage.couchdb import CouchStore
-from sync.storage.sqlite import SqliteDatabase
 
 BATCH = 200
 
@@ -94,7 +93,7 @@ def copy_database(source: Database, target: Database, batch: int = BATCH) -> Cop
         since = page.last_seq
         if len(page.results) < batch:
             break
-    for local_id in local_ids(source):
+    for local_id in source.local_ids():
         body = {key: value for key, value in source.get_local(local_id).items() if not key.startswith("_")}
         try:
             current: dict[str, Any] | None = target.get_local(local_id)
@@ -108,14 +107,3 @@ def copy_database(source: Database, target: Database, batch: int = BATCH) -> Cop
         copied.local_documents += 1
     return copied
 
-
-def local_ids(database: Database) -> list[str]:
-    """Ids of a database's ``_local`` documents (without the prefix).
-
-    The storage contract has no listing of local documents, so this reads the embedded
-    store's table through its connection.
-    """
-    if not isinstance(database, SqliteDatabase):
-        raise TypeError("only the embedded store can be the source of a migration")
-    with database.atomic() as connection:
-        return [str(row[0]) for row in connection.execute("SELECT id FROM local_docs ORDER BY id")]

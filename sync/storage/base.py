@@ -11,125 +11,29 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
 from .. import errors
 from ..access import EVERYTHING, Scope, Validator
 from ..changes import ChangeHub, Signal
-from ..documents import DocEdit, as_document, check_doc_id, parse_edit
-from ..revs import parse_rev
+from ..documents import DocEdit, as_document, check_doc_id, check_rev, parse_edit
+from .types import (
+    AllDocsQuery,
+    Attachment,
+    Blocking,
+    Change,
+    ChangesPage,
+    ChangesQuery,
+    Limits,
+    ReadOptions,
+    Seq,
+    run_here,
+)
+
+# What a read includes by default: the revision and nothing else.
+WINNER_ONLY = ReadOptions()
 
 DB_NAME_RE = re.compile(r"^[a-z][a-z0-9_$()+-]{0,237}$")
-
-# A position in a changes feed, handed to clients as ``seq``/``last_seq`` and given back as
-# ``since``. The embedded store counts with integers; CouchDB 2+ hands out opaque strings
-# ("12-g1AAAA...") that are passed back unchanged and never compared or parsed. Fields and
-# primitive parameters that carry one are typed ``Any``: each backend reads only the
-# sequences it issued, and code written for the integer store keeps type-checking.
-Seq = int | str
-
-T = TypeVar("T")
-
-
-class Blocking(Protocol):
-    """Runs work that may block the process (a write waiting for a file lock or fsync) and
-    returns its result: in place by default, in a pool of OS threads under gevent."""
-
-    def __call__(self, work: Callable[[], T]) -> T: ...
-
-
-def run_here(work: Callable[[], T]) -> T:
-    """The default :data:`Blocking`: run the work where we are."""
-    return work()
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """Bounds a store enforces on what clients write."""
-
-    max_document_size: int = 8 * 1024 * 1024
-    revs_limit: int = 1000
-
-
-@dataclass(frozen=True, slots=True)
-class ReadOptions:
-    """What a document read includes besides the body (CouchDB's GET query flags)."""
-
-    revs: bool = False
-    revs_info: bool = False
-    conflicts: bool = False
-    deleted_conflicts: bool = False
-    attachments: bool = False
-    latest: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class ChangesQuery:
-    """One page of a changes feed. ``doc_ids`` restricts it to those documents."""
-
-    since: Any = 0  # a Seq
-    limit: int | None = None
-    descending: bool = False
-    all_leaves: bool = False
-    include_docs: bool = False
-    conflicts: bool = False
-    attachments: bool = False
-    doc_ids: frozenset[str] | None = None
-
-
-@dataclass(slots=True)
-class Change:
-    """A row of a changes feed: the document's newest sequence and its leaf revisions."""
-
-    seq: Seq
-    id: str
-    revs: list[str]
-    deleted: bool
-    doc: dict[str, Any] | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        """The row as CouchDB sends it."""
-        row: dict[str, Any] = {"seq": self.seq, "id": self.id, "changes": [{"rev": rev} for rev in self.revs]}
-        if self.deleted:
-            row["deleted"] = True
-        if self.doc is not None:
-            row["doc"] = self.doc
-        return row
-
-
-@dataclass(slots=True)
-class ChangesPage:
-    """Rows of a changes feed and the sequence to resume from."""
-
-    results: list[Change]
-    last_seq: Any  # a Seq
-
-
-@dataclass(frozen=True, slots=True)
-class AllDocsQuery:
-    """A range or key lookup over document ids (``_all_docs``)."""
-
-    keys: tuple[str, ...] | None = None
-    startkey: str | None = None
-    endkey: str | None = None
-    inclusive_end: bool = True
-    descending: bool = False
-    limit: int | None = None
-    skip: int = 0
-    include_docs: bool = False
-    conflicts: bool = False
-    attachments: bool = False
-
-
-@dataclass(slots=True)
-class Attachment:
-    """An attachment's bytes and what describes them."""
-
-    content_type: str
-    digest: str
-    data: bytes = field(repr=False)
 
 
 class Database(ABC):
@@ -214,23 +118,23 @@ class Database(ABC):
             if not isinstance(revs, list):
                 raise errors.bad_request(f"Revisions of {doc_id} must be an array")
             for rev in revs:
-                _check_rev(rev)
+                check_rev(rev)
         return self._revs_diff(request)
 
     # -- reads ----------------------------------------------------------------------------
 
-    def get(self, doc_id: str, rev: str | None = None, options: ReadOptions = ReadOptions()) -> dict[str, Any]:
+    def get(self, doc_id: str, rev: str | None = None, options: ReadOptions = WINNER_ONLY) -> dict[str, Any]:
         """One revision of a document, the winner by default.
 
         :raises CouchError: not_found ("missing" or "deleted"), bad_request for a bad rev
         """
         check_doc_id(doc_id)
         if rev is not None:
-            _check_rev(rev)
+            check_rev(rev)
         return self._get(doc_id, rev, options)
 
     def open_revs(
-        self, doc_id: str, revs: list[str] | None, options: ReadOptions = ReadOptions()
+        self, doc_id: str, revs: list[str] | None, options: ReadOptions = WINNER_ONLY
     ) -> list[dict[str, Any]]:
         """Several revisions of a document at once: ``[{"ok": doc} | {"missing": rev}]``.
 
@@ -239,10 +143,10 @@ class Database(ABC):
         """
         check_doc_id(doc_id)
         for rev in revs or []:
-            _check_rev(rev)
+            check_rev(rev)
         return self._open_revs(doc_id, revs, options)
 
-    def bulk_get(self, requests: object, options: ReadOptions = ReadOptions()) -> list[dict[str, Any]]:
+    def bulk_get(self, requests: object, options: ReadOptions = WINNER_ONLY) -> list[dict[str, Any]]:
         """``_bulk_get``: many documents and revisions in one round trip.
 
         :param requests: ``[{"id": ..., "rev"?: ...}, ...]``
@@ -260,7 +164,7 @@ class Database(ABC):
                     raise errors.bad_request("each request must be an object with a string id")
                 check_doc_id(doc_id)
                 if rev is not None:
-                    _check_rev(rev)
+                    check_rev(rev)
                 checked.append((doc_id, rev))
             except errors.CouchError as error:
                 checked.append(error)
@@ -300,7 +204,7 @@ class Database(ABC):
         """
         check_doc_id(doc_id)
         if rev is not None:
-            _check_rev(rev)
+            check_rev(rev)
         return self._get_attachment(doc_id, name, rev)
 
     def reader_channels(self) -> frozenset[str]:
@@ -356,6 +260,14 @@ class Database(ABC):
     def delete_local(self, local_id: str, rev: str | None) -> dict[str, Any]:
         """Delete a ``_local`` document. :raises CouchError: not_found, conflict"""
         return self._delete_local(_check_local_id(local_id), rev)
+
+    def local_ids(self) -> list[str]:
+        """Ids of the clients' ``_local`` documents (without the prefix), sorted, so that a
+        database can be copied whole; what the store keeps there for itself is left out.
+
+        :raises CouchError: not_implemented where the server cannot list them
+        """
+        return self._local_ids()
 
     # -- backend primitives -----------------------------------------------------------------
 
@@ -430,6 +342,9 @@ class Database(ABC):
     @abstractmethod
     def _delete_local(self, local_id: str, rev: str | None) -> dict[str, Any]: ...
 
+    @abstractmethod
+    def _local_ids(self) -> list[str]: ...
+
 
 class Store(ABC):
     """A set of databases, like one CouchDB server."""
@@ -500,12 +415,6 @@ def check_db_name(name: str) -> str:
     return name
 
 
-def _check_rev(rev: object) -> None:
-    try:
-        parse_rev(rev)
-    except ValueError:
-        raise errors.bad_request("Invalid rev format") from None
-
 
 def _check_local_id(local_id: str) -> str:
     if not local_id or len(local_id) > 512:
@@ -517,3 +426,11 @@ def _bulk_get_entry(doc_id: object, entry: dict[str, Any]) -> dict[str, Any]:
     if "missing" in entry:
         return {"error": {"id": doc_id, "rev": entry["missing"], "error": "not_found", "reason": "missing"}}
     return entry
+
+
+# The query and result types live in :mod:`sync.storage.types`; they are named here too, as
+# part of the contract that callers import.
+__all__ = [
+    "AllDocsQuery", "Attachment", "Blocking", "Change", "ChangesPage", "ChangesQuery", "Database", "Limits",
+    "ReadOptions", "Seq", "Store", "check_db_name", "run_here", "wire_results",
+]

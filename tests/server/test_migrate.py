@@ -17,7 +17,7 @@ import requests
 
 from sync.storage import Limits, open_store
 from sync.storage.base import ChangesQuery, ReadOptions
-from sync.storage.couchdb_access import ACCESS_DDOC
+from sync.storage.couchdb.access import ACCESS_DDOC
 from tests.conftest import BIN, ROOT, PouchDBServer
 from tests.factories import replicated
 

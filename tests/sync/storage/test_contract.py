@@ -56,6 +56,8 @@ POUCHDB_SERVER_LACKS = {
         "PouchDB's _revs_diff reports ancestors it holds no body of as missing (replicators then resend them)",
     "test_replicated_inline_attachment_keeps_its_revpos":
         "PouchDB sets a replicated inline attachment's revpos to the revision's position",
+    "test_local_ids_lists_local_documents_only":
+        "pouchdb-server has no _local_docs (CouchDB 2.2+); the backend answers not_implemented there",
 }
 
 
@@ -846,6 +848,15 @@ def test_local_document_stale_rev_is_conflict(db: Database, stale: str | None) -
     assert (error.status, error.error) == (409, "conflict")
     assert couch_error(lambda: db.delete_local("checkpoint", stale)).status == 409
     assert db.get_local("checkpoint")["last_seq"] == 2
+
+
+def test_local_ids_lists_local_documents_only(db: Database) -> None:
+    assert db.local_ids() == []
+    for local_id in ("b-checkpoint", "a-checkpoint", "gone"):
+        db.put_local(local_id, {"last_seq": 1})
+    db.delete_local("gone", "0-1")
+    put(db, {"_id": "doc"})
+    assert db.local_ids() == ["a-checkpoint", "b-checkpoint"]
 
 
 def test_local_document_deleted_through_put(db: Database) -> None:

@@ -17,7 +17,7 @@ from sync.access import Scope
 from sync.storage import Limits, open_store
 from sync.storage.base import AllDocsQuery, ChangesQuery, ReadOptions
 from sync.storage.couchdb import CouchStore
-from sync.storage.couchdb_access import ACCESS_DDOC, Token, access_views
+from sync.storage.couchdb.access import ACCESS_DDOC, Token, access_views
 from tests.conftest import PouchDBServer
 from tests.sync.test_scope_properties import READERS, Replica, _event, apply, delete, readable, write
 

@@ -17,7 +17,7 @@ from sync.errors import CouchError
 from sync.storage import Limits
 from sync.storage.base import ChangesQuery
 from sync.storage.couchdb import CouchStore
-from sync.storage.couchdb_http import Timeouts
+from sync.storage.couchdb.http import Timeouts
 from tests.conftest import PouchDBServer
 
 

@@ -1,5 +1,5 @@
 // schemas/channels.py ported to JavaScript for CouchDB's views: the one place these rules exist
-// in JavaScript. sync/storage/couchdb_access.py wraps them into the map functions of
+// in JavaScript. sync/storage/couchdb/access.py wraps them into the map functions of
 // _design/miteinander_access; tests/sync/storage/test_couchdb_access.py runs this port and the
 // Python rules over the same documents and compares what they emit.
 // ES5 only: CouchDB's couchjs runs an old SpiderMonkey, and the views see live documents only.

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from ..access import Scope
+from ...access import Scope
+from ..ranges import chunks
 
 SCHEMA = """
 CREATE TABLE doc_channels (channel TEXT NOT NULL, doc_id TEXT NOT NULL, seq INTEGER NOT NULL,
@@ -102,7 +103,7 @@ class ChannelIndex:
     def visible(self, doc_ids: Iterable[str], channels: Mapping[str, int]) -> set[str]:
         """Which of ``doc_ids`` lie in at least one of ``channels``."""
         seen: set[str] = set()
-        for chunk in _chunks(list(doc_ids)):
+        for chunk in chunks(list(doc_ids), 500):
             marks = ",".join("?" * len(chunk))
             for doc_id, access in self._db.execute(
                     f"SELECT id, access FROM docs WHERE id IN ({marks})", chunk):  # noqa: S608
@@ -176,7 +177,3 @@ class ChannelIndex:
         """Documents purged after ``since`` (what readers who see everything must drop)."""
         return {row[0] for row in self._db.execute("SELECT doc_id FROM purges WHERE seq > ?", (since,))}
 
-
-def _chunks(items: list[str], size: int = 500) -> Iterable[list[str]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]

@@ -3,7 +3,7 @@
 CouchDB keeps no per-user index, so the gateway gives it three things:
 
 * ``_design/miteinander_access`` in each database that scoped readers use, with two views
-  computed by the JavaScript port of ``schemas/channels.py`` (``couchdb_rules.js``):
+  computed by the JavaScript port of ``schemas/channels.py`` (``rules.js``):
   ``by_channel`` (key ``[channel, doc_id]``: which live documents each channel holds) and
   ``grants`` (key ``[user_id, channel]``: what documents grant to whom). CouchDB keeps views
   up to date incrementally; a reader's request reads only the rows of their channels.
@@ -41,7 +41,7 @@ ACCESS_DDOC = "_design/miteinander_access"
 EXITS_DDOC = "_design/miteinander_exits"
 SHADOW_SUFFIX = "$access"
 CHANNELS_LOCAL = "miteinander-channels-"
-RULES_JS = (Path(__file__).parent / "couchdb_rules.js").read_text(encoding="utf-8")
+RULES_JS = (Path(__file__).parent / "rules.js").read_text(encoding="utf-8")
 
 _BY_CHANNEL = """function (doc) {
 %s
@@ -129,3 +129,4 @@ class Token:
 def couch_since(value: object) -> str:
     """The CouchDB sequence inside any ``since`` value this backend issued."""
     return Token.decode(value).since
+

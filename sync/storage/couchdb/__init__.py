@@ -1,0 +1,5 @@
+"""CouchDB as the store (see :mod:`.store`)."""
+
+from .store import CouchDatabase, CouchStore
+
+__all__ = ["CouchDatabase", "CouchStore"]
