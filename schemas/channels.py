@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from schemas.doctype import Municipal
+from schemas.doctype import DocType, Municipal
 from schemas.registry import TYPES
 
 PUBLIC = "public"
@@ -36,7 +36,7 @@ def has_valid_consent(person: Doc) -> bool:
 def channels_of(doc: Doc) -> frozenset[str]:
     """The channels a document belongs to, as its type's entry says; unknown types belong to
     none (admins only)."""
-    entry = TYPES.get(str(doc.get("type")))
+    entry = _entry(doc)
     if entry is None:
         return frozenset()
     candidates: list[Any] = [doc.get(name) for name in entry.channel_fields]
@@ -55,13 +55,18 @@ def channels_of(doc: Doc) -> frozenset[str]:
 def grants_of(doc: Doc) -> Mapping[str, frozenset[str]]:
     """Channels a document grants to users: its own channel to the users its type's grant
     field names (an event to its assigned volunteers, a person record to the resident's account)."""
-    entry = TYPES.get(str(doc.get("type")))
+    entry = _entry(doc)
     doc_id = doc.get("_id")
     if entry is None or entry.grant_field is None or not isinstance(doc_id, str):
         return {}
     users = doc.get(entry.grant_field)
     named = users if isinstance(users, list) else [users]
-    return {user: frozenset({doc_id}) for user in named if isinstance(user, str)}
+    return {user: frozenset({doc_id}) for user in named if isinstance(user, str) and user}
+
+
+def _entry(doc: Doc) -> DocType | None:
+    doc_type = doc.get("type")
+    return TYPES.get(doc_type) if isinstance(doc_type, str) else None
 
 
 class DomainRules:
@@ -69,3 +74,7 @@ class DomainRules:
 
     channels_of = staticmethod(channels_of)
     grants_of = staticmethod(grants_of)
+
+    @staticmethod
+    def table() -> Mapping[str, Any]:
+        return {name: entry.as_json() for name, entry in TYPES.items()}

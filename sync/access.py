@@ -17,13 +17,17 @@ Doc = Mapping[str, Any]
 
 
 class AccessRules(Protocol):
-    """The two pure functions a store indexes on every write."""
+    """The two pure functions a store indexes on every write, and the table they read."""
 
     def channels_of(self, doc: Doc) -> frozenset[str]:
         """The channels a live document belongs to."""
 
     def grants_of(self, doc: Doc) -> Mapping[str, frozenset[str]]:
         """Channels this document grants, by user id (e.g. an event to its volunteers)."""
+
+    def table(self) -> Mapping[str, Any]:
+        """The rules as JSON data, for a store that applies them elsewhere (CouchDB's views
+        interpret it with ``couchdb/rules.js``)."""
 
 
 class NoRules:
@@ -33,6 +37,9 @@ class NoRules:
         return frozenset()
 
     def grants_of(self, doc: Doc) -> Mapping[str, frozenset[str]]:
+        return {}
+
+    def table(self) -> Mapping[str, Any]:
         return {}
 
 

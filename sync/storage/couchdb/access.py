@@ -3,7 +3,7 @@
 CouchDB keeps no per-user index, so the gateway gives it three things:
 
 * ``_design/miteinander_access`` in each database that scoped readers use, with two views
-  computed by the JavaScript port of ``schemas/channels.py`` (``rules.js``):
+  computed by ``rules.js``, an interpreter of the rules' table (``AccessRules.table``):
   ``by_channel`` (key ``[channel, doc_id]``: which live documents each channel holds) and
   ``grants`` (key ``[user_id, channel]``: what documents grant to whom). CouchDB keeps views
   up to date incrementally; a reader's request reads only the rows of their channels.
@@ -31,6 +31,7 @@ running any JavaScript.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,8 +63,9 @@ _EXITS = """function (doc) {
 }"""
 
 
-def access_views(rules_js: str = RULES_JS) -> dict[str, Any]:
-    """The body of ``_design/miteinander_access``: the channel rules as two views."""
+def access_views(table: Mapping[str, Any]) -> dict[str, Any]:
+    """The body of ``_design/miteinander_access``: the rules' table and its interpreter as two views."""
+    rules_js = f"var TYPES = {orjson.dumps(table, option=orjson.OPT_SORT_KEYS).decode()};\n{RULES_JS}"
     return {"language": "javascript", "views": {
         "by_channel": {"map": _BY_CHANNEL % rules_js},
         "grants": {"map": _GRANTS % rules_js},

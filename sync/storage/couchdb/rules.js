@@ -1,7 +1,7 @@
-// schemas/channels.py ported to JavaScript for CouchDB's views: the one place these rules exist
-// in JavaScript. sync/storage/couchdb/access.py wraps them into the map functions of
-// _design/miteinander_access; tests/sync/storage/test_couchdb_access.py runs this port and the
-// Python rules over the same documents and compares what they emit.
+// The channel rules for CouchDB's views: a small interpreter of the type table that
+// schemas/doctype.py declares and the store embeds above this file as `var TYPES = {...}`
+// (sync/storage/couchdb/access.py). One table, read by Python (schemas/channels.py) and by
+// this file; tests/sync/storage/test_couchdb_access.py checks they agree on generated documents.
 // ES5 only: CouchDB's couchjs runs an old SpiderMonkey, and the views see live documents only.
 
 function isText(value) { return typeof value === 'string' && value.length > 0; }
@@ -29,49 +29,37 @@ function hasValidConsent(person) {
   return false;
 }
 
+function entryOf(doc) {
+  var type = doc.type;
+  return typeof type === 'string' && Object.prototype.hasOwnProperty.call(TYPES, type) ? TYPES[type] : null;
+}
+
 // channels_of: the channels a live document belongs to.
 function channelsOf(doc) {
+  var entry = entryOf(doc);
   var found = [];
-  function add() {
-    for (var i = 0; i < arguments.length; i++) {
-      var value = arguments[i];
-      if (isText(value) && found.indexOf(value) < 0) found.push(value);
-    }
-  }
-  var type = doc.type;
-  var id = doc._id;
-  var local = isText(doc.municipality) ? 'municipality:' + doc.municipality : null;
-  if (type === 'organization') {
-    add('public', id);
-  } else if (type === 'event') {
-    add('public', id, doc.organization_id, local);
-  } else if (type === 'person') {
-    add(id);
-    if (hasValidConsent(doc)) add(local);
-  } else if (type === 'registration' || type === 'checkin') {
-    add(doc.event_id, doc.person_id, doc.organization_id, local);
-  } else if (type === 'hours') {
-    add(doc.volunteer_id, doc.organization_id, local);
-  } else if (type === 'contact_request') {
-    add(doc.person_id, doc.organization_id, doc.assignee, local);
-  } else if (type === 'device') {
-    add(doc.user_id);
+  if (entry === null) return found;
+  var candidates = [];
+  for (var i = 0; i < entry.channel_fields.length; i++) candidates.push(doc[entry.channel_fields[i]]);
+  if (entry.public) candidates.push('public');
+  if (entry.own_channel) candidates.push(doc._id);
+  var municipal = entry.municipal === 'always' || (entry.municipal === 'with_consent' && hasValidConsent(doc));
+  if (municipal && isText(doc.municipality)) candidates.push('municipality:' + doc.municipality);
+  for (var j = 0; j < candidates.length; j++) {
+    if (isText(candidates[j]) && found.indexOf(candidates[j]) < 0) found.push(candidates[j]);
   }
   return found;
 }
 
-// grants_of: the channels a document grants, as [user_id, channel] pairs.
+// grants_of: the document's own channel for each user its grant field names, as [user_id, channel].
 function grantsOf(doc) {
+  var entry = entryOf(doc);
   var pairs = [];
-  var id = doc._id;
-  if (typeof id !== 'string') return pairs;
-  if (doc.type === 'event' && Array.isArray(doc.assigned_volunteers)) {
-    for (var i = 0; i < doc.assigned_volunteers.length; i++) {
-      var user = doc.assigned_volunteers[i];
-      if (typeof user === 'string') pairs.push([user, id]);
-    }
-    return pairs;
+  if (entry === null || entry.grant_field === null || typeof doc._id !== 'string') return pairs;
+  var named = doc[entry.grant_field];
+  var users = Array.isArray(named) ? named : [named];
+  for (var i = 0; i < users.length; i++) {
+    if (isText(users[i])) pairs.push([users[i], doc._id]);
   }
-  if (doc.type === 'person' && typeof doc.account_id === 'string') pairs.push([doc.account_id, id]);
   return pairs;
 }

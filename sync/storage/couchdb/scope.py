@@ -8,7 +8,7 @@ from typing import Any
 
 from ... import errors
 from ...documents import DocEdit
-from .access import ACCESS_DDOC, EXITS_DDOC, access_views, record_id
+from .access import ACCESS_DDOC, EXITS_DDOC, record_id
 from .handle import HIDDEN
 from .pouchdb_server_quirks import PouchdbServerQuirks
 
@@ -127,7 +127,7 @@ class CouchScope(PouchdbServerQuirks):
         return self._channels
 
     def _ensure_views(self) -> None:
-        self.store.ensure_design(self.name, ACCESS_DDOC, access_views(self.store.rules_js))
+        self.store.ensure_design(self.name, ACCESS_DDOC, self.store.access_design())
 
     def _live_ids(self, channels: Iterable[str]) -> dict[str, set[str]]:
         """Live documents of each channel, from the ``by_channel`` view."""

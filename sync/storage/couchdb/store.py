@@ -37,7 +37,6 @@ from .access import (
     ACCESS_DDOC,
     CHANNELS_LOCAL,
     EXITS_DDOC,
-    RULES_JS,
     SHADOW_SUFFIX,
     access_views,
     channels_key,
@@ -67,14 +66,13 @@ class CouchStore(Store):
     """
 
     def __init__(self, url: str, limits: Limits | None = None, rules: AccessRules | None = None,
-                 timeouts: Timeouts = DEFAULT_TIMEOUTS, pool_size: int = 64, rules_js: str = RULES_JS,
+                 timeouts: Timeouts = DEFAULT_TIMEOUTS, pool_size: int = 64,
                  poll_interval: float = 0.05) -> None:
         super().__init__(limits or Limits())
         self.client = CouchClient(url, timeouts, pool_size)
         # One longpoll per database and process follows CouchDB for every waiting feed.
         self.changes = ChangeHub(self, poll_interval, tail_timeout=_FOLLOW_TIMEOUT)
         self.rules = rules
-        self.rules_js = rules_js
         self._lock = threading.Lock()
         self._root: dict[str, Any] | None = None
         self._ready: set[tuple[str, str]] = set()  # (database, design doc) known to be current
@@ -159,6 +157,10 @@ class CouchStore(Store):
 
     # -- what the gateway keeps in CouchDB -----------------------------------------------------------
 
+    def access_design(self) -> dict[str, Any]:
+        """The access views of this store's rules (see ``access.py``)."""
+        return access_views(self.rules.table() if self.rules else {})
+
     def ensure_design(self, db: str, ddoc: str, body: dict[str, Any]) -> None:
         """Install or update one of our design documents (a no-op once known to be current)."""
         if (db, ddoc) in self._ready:
@@ -188,7 +190,7 @@ class CouchStore(Store):
         the first reader after a migration is not the one who waits."""
         if self.rules is None:
             return
-        self.ensure_design(name, ACCESS_DDOC, access_views(self.rules_js))
+        self.ensure_design(name, ACCESS_DDOC, self.access_design())
         for view in ("by_channel", "grants"):
             self.client.json("GET", name, ACCESS_DDOC, "_view", view, params={"limit": "1"}, timeout=timeout)
 
