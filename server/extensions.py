@@ -92,7 +92,7 @@ def database_opener(name: str) -> Callable[[], Database]:
         raise errors.forbidden("You are not allowed to access this db.")
     store = get_store()
     if name == current_app.config["SETTINGS"].main_db:
-        return lambda: documents.open_checked(store, name, principal)
+        return lambda: documents.open_checked(store, name, principal, via="sync")
     return lambda: store.database(name, scope_for(principal))
 
 

@@ -13,7 +13,6 @@ from ..access.identity import current_principal
 from ..errors import couch_json
 from ..extensions import get_database
 from . import blp
-from .auditing import record_sync_writes
 from .params import flag, json_body, json_object_body, json_param, read_options
 
 
@@ -49,7 +48,6 @@ def put_document(db: str, docid: str, design: bool) -> Response:
     if "rev" in request.args and "_rev" not in doc:
         doc["_rev"] = request.args["rev"]
     result = get_database(db).put(doc, new_edits=flag("new_edits", True))
-    record_sync_writes(db, [(result["id"], result["rev"])])
     response = couch_json(result, 201)
     response.headers["ETag"] = f'"{result["rev"]}"'
     return response
@@ -59,7 +57,6 @@ def put_document(db: str, docid: str, design: bool) -> Response:
 def post_document(db: str) -> Response:
     """Create a document; the server picks its id unless the body has one."""
     result = get_database(db).put(json_object_body())
-    record_sync_writes(db, [(result["id"], result["rev"])])
     return couch_json(result, 201)
 
 
@@ -72,7 +69,6 @@ def delete_document(db: str, docid: str, design: bool) -> Response:
         raise errors.conflict()
     doc = {"_id": _doc_id(docid, design), "_rev": rev, "_deleted": True}
     result = get_database(db).put(doc)
-    record_sync_writes(db, [(result["id"], result["rev"])])
     return couch_json(result)
 
 

@@ -15,7 +15,6 @@ from ..access.identity import credential_check, current_principal
 from ..errors import couch_json
 from ..extensions import database_opener, get_database, get_store
 from . import blp, feeds
-from .auditing import record_sync_writes
 from .params import bounded, flag, integer, json_body, json_object_body, json_param, read_options
 
 _STREAM_HEADERS = {"Cache-Control": "must-revalidate", "X-Accel-Buffering": "no"}
@@ -104,8 +103,6 @@ def bulk_docs(db: str) -> Response:
     if not isinstance(new_edits, bool):
         raise errors.bad_request("new_edits must be a boolean")
     outcomes = get_database(db).write(bounded(body.get("docs")), new_edits)
-    record_sync_writes(db, [(doc_id, rev) for doc_id, rev in outcomes
-                            if doc_id is not None and isinstance(rev, str)])
     return couch_json(wire_results(outcomes, new_edits), 201)
 
 

@@ -16,13 +16,12 @@ from typing import Any
 
 from sync import errors
 from sync.storage import Database, Store
-from sync.storage.base import AllDocsQuery
+from sync.storage.base import AllDocsQuery, Journal
 
-from ..access.policy import Principal
-from .documents import open_as
+from ..access.policy import Principal, scope_for
 
 AUDIT_DB = "audit"
-VIA = ("api", "sync")
+VIA = ("api", "sync", "job")
 _PAGE = 500
 
 
@@ -30,7 +29,7 @@ def record(store: Store, principal_user_id: str, via: str, changes: Sequence[tup
            *, action: str = "write") -> str | None:
     """Append one entry saying that ``principal_user_id`` wrote ``changes`` at ``now``.
 
-    :param via: "api" or "sync"
+    :param via: "api", "sync" or "job" (the server's scheduled work)
     :param changes: (doc_id, rev) pairs; nothing is recorded when there are none
     :param action: "write" for new revisions, "purge" for erasures (the revs are the purged leaves)
     :returns: the entry's id, or None if nothing was recorded
@@ -51,6 +50,15 @@ def record(store: Store, principal_user_id: str, via: str, changes: Sequence[tup
     finally:
         database.close()
     return entry_id
+
+
+def journal(store: Store, principal_user_id: str, via: str) -> Journal:
+    """A database's :data:`~sync.storage.base.Journal` that records its writes and purges here."""
+
+    def write_down(action: str, changes: list[tuple[str, str]]) -> None:
+        record(store, principal_user_id, via, changes, datetime.now(UTC), action=action)
+
+    return write_down
 
 
 def entries(store: Store, doc_ids: frozenset[str] | None = None) -> Generator[dict[str, Any], None, None]:
@@ -89,7 +97,7 @@ def list_entries(store: Store, db_name: str, principal: Principal, doc_id: str |
                 if len(found) >= limit:
                     break
         return found
-    with open_as(store, db_name, principal) as database, closing(entries(store, wanted)) as log:
+    with closing(store.database(db_name, scope_for(principal))) as database, closing(entries(store, wanted)) as log:
         pending: list[dict[str, Any]] = []
         for entry in log:
             pending.append(entry)

@@ -15,7 +15,7 @@ from sync import errors
 from sync.storage import Database, Store
 
 from ..access.policy import Doc, Principal, document_validator, scope_for
-from . import accounts
+from . import accounts, audit
 
 
 class StoreDirectory:
@@ -48,10 +48,26 @@ class StoreDirectory:
         return self._documents[doc_id]
 
 
-def open_checked(store: Store, db_name: str, principal: Principal) -> Database:
-    """The synced database as ``principal`` sees it, with their write checks; the caller closes it."""
+def open_checked(store: Store, db_name: str, principal: Principal, via: str = "api") -> Database:
+    """The synced database as ``principal`` sees it: their scope, their write checks, and
+    every write and purge audited in their name; the caller closes it.
+
+    :param via: the door, "api" or "sync", as the audit log names it
+    """
     database = store.database(db_name, scope_for(principal))
     database.validate = document_validator(principal, database.reader_channels, StoreDirectory(store, db_name))
+    database.journal = audit.journal(store, principal.user_id, via)
+    return database
+
+
+def open_for_server(store: Store, db_name: str, by: str, via: str) -> Database:
+    """The whole synced database for the server's own work (conflict rules, retention, an
+    erasure already checked against the requester's scope): no write rules, still audited.
+
+    :param by: who the audit log names: the requester's user id, or the job
+    """
+    database = store.database(db_name)
+    database.journal = audit.journal(store, by, via)
     return database
 
 

@@ -18,12 +18,11 @@ from sync import errors
 from sync.storage import Database, Store
 from sync.storage.base import AllDocsQuery
 
-from ..access.policy import Principal
-from . import accounts, audit, documents
+from ..access.policy import ASSIGNABLE_ROLES, Principal
+from . import accounts, documents
 
 EDITABLE = ("title", "description", "place", "start", "end", "capacity", "kind", "programme")
 # Roles whose accounts may be assigned to an event; the assignment lets them read its registrations.
-ASSIGNABLE_ROLES = ("volunteer", "coordinator")
 
 
 class NotAssignable(ValueError):
@@ -93,7 +92,7 @@ def create_event(store: Store, db_name: str, principal: Principal, fields: Mappi
     """
     doc = {"_id": f"event:{uuid.uuid4().hex}", "type": "event", "schema_version": 1, "created_at": now.isoformat(),
            "assigned_volunteers": [], **fields}
-    return _write(store, db_name, principal, doc, now)
+    return _write(store, db_name, principal, doc)
 
 
 def update_event(store: Store, db_name: str, principal: Principal, event_id: str, changes: Mapping[str, Any],
@@ -110,7 +109,7 @@ def update_event(store: Store, db_name: str, principal: Principal, event_id: str
     edits = {key: value for key, value in changes.items() if key in EDITABLE}
     updated = {**event, **edits, "updated_at": now.isoformat()}
     updated = {key: value for key, value in updated.items() if value is not None}
-    return _write(store, db_name, principal, updated, now)
+    return _write(store, db_name, principal, updated)
 
 
 def assign_volunteer(store: Store, db_name: str, principal: Principal, event_id: str, user_id: str,
@@ -128,7 +127,7 @@ def assign_volunteer(store: Store, db_name: str, principal: Principal, event_id:
     if account is None or account.revoked or account.role not in ASSIGNABLE_ROLES:
         raise NotAssignable("user_id: no active volunteer or coordinator account has this id")
     return _write(store, db_name, principal, {**event, "assigned_volunteers": [*volunteers, user_id],
-                                              "updated_at": now.isoformat()}, now)
+                                              "updated_at": now.isoformat()})
 
 
 def unassign_volunteer(store: Store, db_name: str, principal: Principal, event_id: str, user_id: str,
@@ -144,7 +143,7 @@ def unassign_volunteer(store: Store, db_name: str, principal: Principal, event_i
         return event
     remaining = [volunteer for volunteer in volunteers if volunteer != user_id]
     return _write(store, db_name, principal, {**event, "assigned_volunteers": remaining,
-                                              "updated_at": now.isoformat()}, now)
+                                              "updated_at": now.isoformat()})
 
 
 def attendance(store: Store, db_name: str, principal: Principal, event_id: str) -> dict[str, Any]:
@@ -211,10 +210,8 @@ def _display_names(database: Database, person_ids: list[str]) -> dict[str, str]:
     return {row["id"]: row["doc"]["display_name"] for row in rows if row.get("doc")}
 
 
-def _write(store: Store, db_name: str, principal: Principal, doc: dict[str, Any], now: datetime) -> dict[str, Any]:
+def _write(store: Store, db_name: str, principal: Principal, doc: dict[str, Any]) -> dict[str, Any]:
     """Check the event as a REST client deserves (a 422 naming the field), then save it as
-    ``principal`` through the sync rules, and log the write."""
+    ``principal`` through the sync rules (which audit it)."""
     validate_document(doc)
-    saved = documents.save(store, db_name, principal, doc)
-    audit.record(store, principal.user_id, "api", [(saved["_id"], saved["_rev"])], now)
-    return saved
+    return documents.save(store, db_name, principal, doc)

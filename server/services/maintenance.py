@@ -17,7 +17,7 @@ from sync.storage import Store
 from sync.storage.base import AllDocsQuery
 
 from ..access.policy import scope_for
-from . import accounts
+from . import accounts, documents
 
 JOBS_DB = "jobs"
 _EVERYTHING = AllDocsQuery(include_docs=True)
@@ -50,7 +50,7 @@ def resolve_conflicts(store: Store, db_name: str, now: datetime) -> dict[str, An
     no rule covers are listed in the result for coordinators.
     """
     checkpoint = _checkpoint(store, "conflicts")
-    database = store.database(db_name)
+    database = documents.open_for_server(store, db_name, "job:conflicts", "job")
     try:
         candidates, last_seq = conflicts.conflicted_since(database, checkpoint["since"])
         outcome = conflicts.resolve(database, candidates, MERGE_RULES, last_seq)
@@ -101,7 +101,7 @@ def apply_retention(store: Store, db_name: str, now: datetime, contact_days: int
     with every document that refers to them. Purged documents also leave the devices."""
     contact_cutoff = (now - timedelta(days=contact_days)).isoformat()
     person_cutoff = (now - timedelta(days=person_days)).isoformat()
-    database = store.database(db_name)
+    database = documents.open_for_server(store, db_name, "job:retention", "job")
     try:
         docs = [row["doc"] for row in database.all_docs(_EVERYTHING)["rows"]]
         last_seen: dict[str, str] = {}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from typing import Any
 
 from .. import errors
@@ -33,6 +34,9 @@ from .types import (
 # What a read includes by default: the revision and nothing else.
 WINNER_ONLY = ReadOptions()
 
+# Told of what a database stored: ("write", [(id, new rev)]) or ("purge", [(id, purged leaf)]).
+Journal = Callable[[str, list[tuple[str, str]]], None]
+
 DB_NAME_RE = re.compile(r"^[a-z][a-z0-9_$()+-]{0,237}$")
 
 
@@ -40,7 +44,8 @@ class Database(ABC):
     """One database as one reader sees it. Public methods validate, then call the primitive.
 
     ``scope`` limits every read to the reader's documents; ``validate`` is asked about every
-    incoming revision and may reject it alone (CouchDB's ``validate_doc_update``).
+    incoming revision and may reject it alone (CouchDB's ``validate_doc_update``);
+    ``journal`` hears of every stored revision and every purge (the audit log).
     """
 
     def __init__(self, name: str, limits: Limits, scope: Scope = EVERYTHING, validate: Validator | None = None) -> None:
@@ -48,6 +53,7 @@ class Database(ABC):
         self.limits = limits
         self.scope = scope
         self.validate = validate
+        self.journal: Journal | None = None
 
     # -- writes ---------------------------------------------------------------------------
 
@@ -92,7 +98,11 @@ class Database(ABC):
             edits.append(edit)
             outcomes.append((edit.id, ""))
         written = iter(self._bulk_docs(edits, new_edits) if edits else [])
-        return [(doc_id, next(written) if outcome == "" else outcome) for doc_id, outcome in outcomes]
+        results = [(doc_id, next(written) if outcome == "" else outcome) for doc_id, outcome in outcomes]
+        stored = [(doc_id, rev) for doc_id, rev in results if doc_id is not None and isinstance(rev, str)]
+        if self.journal is not None and stored:
+            self.journal("write", stored)
+        return results
 
     def _check_edit(self, edit: DocEdit, replaced: dict[str, Any] | None) -> None:
         """Ask the validator about one edit against the revision it replaces; a deletion
@@ -234,7 +244,10 @@ class Database(ABC):
         """
         for doc_id in doc_ids:
             check_doc_id(doc_id)
-        return self._purge(doc_ids)
+        purged = self._purge(doc_ids)
+        if self.journal is not None and purged:
+            self.journal("purge", [(doc_id, rev) for doc_id, revs in purged.items() for rev in revs])
+        return purged
 
     # -- local (non-replicated) documents, e.g. replication checkpoints ---------------------
 
