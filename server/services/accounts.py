@@ -317,5 +317,5 @@ def _token_id(token: str) -> str:
     return "token:" + hashlib.sha256(token.encode()).hexdigest()
 
 
-_ACCOUNT_RANGE = AllDocsQuery(startkey="account:", endkey="account:\uffff", include_docs=True)
-_TOKEN_RANGE = AllDocsQuery(startkey="token:", endkey="token:\uffff", include_docs=True)
+_ACCOUNT_RANGE = AllDocsQuery.prefixed("account:")
+_TOKEN_RANGE = AllDocsQuery.prefixed("token:")

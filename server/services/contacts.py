@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from schemas import validate_document
+from schemas import TYPES, validate_document
 from sync import errors
 from sync.storage import Store
 from sync.storage.base import AllDocsQuery
@@ -19,7 +19,7 @@ from . import accounts, documents
 
 # Accounts a request may be assigned to: the assignee reads the request and its contact details.
 ASSIGNABLE_ROLES = ("coordinator", "volunteer", "admin")
-_REQUESTS = AllDocsQuery(startkey="contact:", endkey="contact:\uffff", include_docs=True)
+_REQUESTS = AllDocsQuery.prefixed(TYPES["contact_request"].id_prefix)
 
 
 class NotAssignable(ValueError):

@@ -62,7 +62,7 @@ def is_theirs(principal: Principal, event: Mapping[str, Any]) -> bool:
 
 def prefix_range(prefix: str, include_docs: bool = True) -> AllDocsQuery:
     """All ids starting with ``prefix``, e.g. every registration of one event."""
-    return AllDocsQuery(startkey=prefix, endkey=prefix + "\uffff", include_docs=include_docs)
+    return AllDocsQuery.prefixed(prefix, include_docs)
 
 
 def list_events(store: Store, db_name: str, principal: Principal, filters: EventFilter) -> list[dict[str, Any]]:

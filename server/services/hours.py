@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from schemas import TYPES
 from sync import errors
 from sync.storage import Store
 from sync.storage.base import AllDocsQuery
@@ -21,7 +22,7 @@ DECISIONS = {"approve": "approved", "reject": "rejected"}
 # Error names of per-document results and the statuses they stand for in the REST API.
 ERROR_STATUS = {"forbidden": 403, "not_found": 404, "conflict": 409, "bad_request": 400, "doc_validation": 400,
                 "document_too_large": 413}
-_HOURS = AllDocsQuery(startkey="hours:", endkey="hours:\uffff", include_docs=True)
+_HOURS = AllDocsQuery.prefixed(TYPES["hours"].id_prefix)
 
 
 def list_hours(store: Store, db_name: str, principal: Principal, status: str | None = "pending",

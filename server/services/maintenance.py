@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from schemas.channels import has_valid_consent
-from schemas.registry import MERGE_RULES
+from schemas.registry import MERGE_RULES, TYPES
 from sync import conflicts, errors
 from sync.storage import Store
 from sync.storage.base import AllDocsQuery
@@ -74,8 +74,7 @@ def forget_conflicts(store: Store, doc_ids: set[str]) -> int:
     """
     database = store.database(JOBS_DB)
     try:
-        start, end = "conflict-audit:", "conflict-audit:\uffff"
-        rows = database.all_docs(AllDocsQuery(startkey=start, endkey=end, include_docs=True))["rows"]
+        rows = database.all_docs(AllDocsQuery.prefixed("conflict-audit:"))["rows"]
         touched = [row["doc"] for row in rows
                    if any(item.get("id") in doc_ids for item in row["doc"].get("resolved", []))]
         if not touched:
@@ -90,9 +89,13 @@ def forget_conflicts(store: Store, doc_ids: set[str]) -> int:
 
 
 def _latest_activity(doc: dict[str, Any]) -> str:
-    stamps = [doc.get("updated_at"), doc.get("created_at"), doc.get("checked_in_at"), doc.get("registered_at")]
-    stamps += [entry.get("at") for entry in doc.get("history", []) if isinstance(entry, dict)]
-    return max((stamp for stamp in stamps if isinstance(stamp, str)), default="")
+    entry = TYPES.get(str(doc.get("type")))
+    return max(entry.activity(doc), default="") if entry else ""
+
+
+def _person_of(doc: dict[str, Any]) -> str | None:
+    entry = TYPES.get(str(doc.get("type")))
+    return entry.person_of(doc) if entry else None
 
 
 def apply_retention(store: Store, db_name: str, now: datetime, contact_days: int, person_days: int) -> dict[str, Any]:
@@ -106,7 +109,7 @@ def apply_retention(store: Store, db_name: str, now: datetime, contact_days: int
         docs = [row["doc"] for row in database.all_docs(_EVERYTHING)["rows"]]
         last_seen: dict[str, str] = {}
         for doc in docs:
-            person = doc.get("person_id") if doc.get("type") != "person" else doc["_id"]
+            person = _person_of(doc)
             if isinstance(person, str):
                 last_seen[person] = max(last_seen.get(person, ""), _latest_activity(doc))
         expired_people = {doc["_id"] for doc in docs if doc.get("type") == "person"
@@ -115,7 +118,7 @@ def apply_retention(store: Store, db_name: str, now: datetime, contact_days: int
         purge = {doc["_id"] for doc in docs
                  if (doc.get("type") == "contact_request" and doc.get("status") == "closed"
                      and _latest_activity(doc) < contact_cutoff)
-                 or doc["_id"] in expired_people or doc.get("person_id") in expired_people}
+                 or _person_of(doc) in expired_people}
         database.purge(sorted(purge))
     finally:
         database.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from schemas import TYPES
 from sync import errors
 from sync.storage import Database, Store
 from sync.storage.base import AllDocsQuery, ChangesQuery
@@ -19,11 +20,8 @@ from sync.storage.base import AllDocsQuery, ChangesQuery
 from ..access.policy import Principal
 from . import accounts, audit, documents, maintenance
 
-_PEOPLE = AllDocsQuery(startkey="person:", endkey="person:\uffff", include_docs=True)
-_DEVICES = AllDocsQuery(startkey="device:", endkey="device:\uffff", include_docs=True)
-# Document types that name a person, and how: by id suffix or by field.
-_NAMED_IN_ID = ("registration:", "checkin:")
-_NAMED_IN_FIELD = ("contact:",)
+_PEOPLE = AllDocsQuery.prefixed(TYPES["person"].id_prefix)
+_DEVICES = AllDocsQuery.prefixed(TYPES["device"].id_prefix)
 
 
 def search_people(store: Store, db_name: str, principal: Principal, text: str | None = None,
@@ -126,17 +124,18 @@ def _visible_person(store: Store, db_name: str, principal: Principal, person_id:
 
 
 def _referring(database: Database, person_id: str) -> tuple[list[dict[str, Any]], list[str]]:
-    """Live documents of the whole database that name ``person_id``, and the ids of deleted
-    ones whose ids name them (a tombstone may still carry a body)."""
-    suffix = ":" + person_id
-    named = [change for change in database.changes(ChangesQuery()).results
-             if change.id.startswith(_NAMED_IN_ID) and change.id.endswith(suffix)]
-    live = [change.id for change in named if not change.deleted]
-    found = []
-    if live:
-        rows = database.all_docs(AllDocsQuery(keys=tuple(live), include_docs=True))["rows"]
-        found = [row["doc"] for row in rows if row.get("doc") and row["doc"].get("person_id") == person_id]
-    for prefix in _NAMED_IN_FIELD:
-        rows = database.all_docs(AllDocsQuery(startkey=prefix, endkey=prefix + "\uffff", include_docs=True))["rows"]
-        found += [row["doc"] for row in rows if row.get("doc") and row["doc"].get("person_id") == person_id]
-    return found, [change.id for change in named if change.deleted]
+    """Live documents of the whole database that name ``person_id`` (by their type's person
+    field), and deleted ones: their tombstones keep that field, and older tombstones are
+    found by ids that end with the person's id. An erasure reads the whole feed once."""
+    live: list[dict[str, Any]] = []
+    deleted: list[str] = []
+    for change in database.changes(ChangesQuery(include_docs=True)).results:
+        doc = change.doc or {}
+        entry = TYPES.get(str(doc.get("type")))
+        names = (entry is not None and entry.person_field != "_id" and entry.person_of(doc) == person_id) or (
+            change.deleted and change.id.endswith(":" + person_id))
+        if names and change.deleted:
+            deleted.append(change.id)
+        elif names:
+            live.append(doc)
+    return live, deleted

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from schemas import TYPES
 from sync.storage import Database, Store
 from sync.storage.base import AllDocsQuery
 
@@ -45,7 +46,7 @@ def participants(store: Store, db_name: str, principal: Principal, filters: Repo
     event's, else its organisation's), town and kind. A check-in whose event is gone counts
     under its own month and town."""
     with documents.open_as(store, db_name, principal) as database:
-        checkins = _docs(database, "checkin:", "checkin")
+        checkins = _docs(database, "checkin")
         events = _by_id(database, {doc["event_id"] for doc in checkins})
         organizations = _by_id(database, {event["organization_id"] for event in events.values()
                                           if not event.get("programme")})
@@ -72,7 +73,7 @@ def participants(store: Store, db_name: str, principal: Principal, filters: Repo
 def approved_hours(store: Store, db_name: str, principal: Principal, filters: ReportFilter) -> list[dict[str, Any]]:
     """Approved hours per month (of the day worked), town and activity, in hours with one decimal."""
     with documents.open_as(store, db_name, principal) as database:
-        entries = [doc for doc in _docs(database, "hours:", "hours") if doc.get("status") == "approved"]
+        entries = [doc for doc in _docs(database, "hours") if doc.get("status") == "approved"]
     groups: dict[tuple[str, str, str], dict[str, Any]] = {}
     for entry in entries:
         key = (entry["date"][:7], entry["municipality"], entry["activity"])
@@ -104,8 +105,8 @@ def to_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def _docs(database: Database, prefix: str, doc_type: str) -> list[dict[str, Any]]:
-    rows = database.all_docs(AllDocsQuery(startkey=prefix, endkey=prefix + "\uffff", include_docs=True))["rows"]
+def _docs(database: Database, doc_type: str) -> list[dict[str, Any]]:
+    rows = database.all_docs(AllDocsQuery.prefixed(TYPES[doc_type].id_prefix))["rows"]
     return [row["doc"] for row in rows if row.get("doc") and row["doc"].get("type") == doc_type]
 
 

@@ -109,6 +109,11 @@ class AllDocsQuery:
     conflicts: bool = False
     attachments: bool = False
 
+    @classmethod
+    def prefixed(cls, prefix: str, include_docs: bool = True) -> AllDocsQuery:
+        """Every id that starts with ``prefix`` (``\uffff`` sorts after any id character)."""
+        return cls(startkey=prefix, endkey=prefix + "\uffff", include_docs=include_docs)
+
 
 @dataclass(slots=True)
 class Attachment:
