@@ -15,7 +15,8 @@ from typing import Any
 
 import orjson
 
-_REV_RE = re.compile(r"^([1-9][0-9]{0,15})-([0-9a-zA-Z]{1,64})$")
+# CouchDB takes any text after "N-"; we take word characters, bounded, as every client sends.
+_REV_RE = re.compile(r"^([1-9][0-9]{0,15})-([0-9a-zA-Z_]{1,64})$")
 
 
 def parse_rev(rev: object) -> tuple[int, str]:

@@ -79,26 +79,19 @@ class Database(ABC):
         return {"ok": True, "id": doc_id, "rev": outcome}
 
     def write(self, docs: object, new_edits: bool = True) -> list[tuple[str | None, str | errors.CouchError]]:
-        """Parse every document, write the valid ones in one transaction, and line up one
-        outcome per input: ``(doc_id, new rev)`` or ``(doc_id, error)``.
+        """Parse every document, write them in one transaction, and line up one outcome per
+        input: ``(doc_id, new rev)`` or ``(doc_id, error)`` for a refused or conflicting one.
 
-        :raises CouchError: bad_request if ``docs`` is not a list
+        :raises CouchError: bad_request if ``docs`` is not a list or a document is malformed,
+            413 document_too_large for a document over the limit (nothing is written)
         """
         if not isinstance(docs, list):
             raise errors.bad_request("docs must be an array")
-        outcomes: list[tuple[str | None, str | errors.CouchError]] = []
-        edits: list[DocEdit] = []
-        for raw in docs:
-            try:
-                edit = parse_edit(raw, new_edits, self.limits.max_document_size)
-            except errors.CouchError as error:
-                doc_id = raw.get("_id") if isinstance(raw, dict) else None
-                outcomes.append((doc_id if isinstance(doc_id, str) else None, error))
-                continue
-            edits.append(edit)
-            outcomes.append((edit.id, ""))
-        written = iter(self._bulk_docs(edits, new_edits) if edits else [])
-        results = [(doc_id, next(written) if outcome == "" else outcome) for doc_id, outcome in outcomes]
+        # A malformed document fails the whole request, as in CouchDB: it is the client's bug,
+        # not a refusal. Refusals (the validator's) are answered per document.
+        edits = [parse_edit(raw, new_edits, self.limits.max_document_size) for raw in docs]
+        results: list[tuple[str | None, str | errors.CouchError]] = list(
+            zip([edit.id for edit in edits], self._bulk_docs(edits, new_edits) if edits else [], strict=True))
         stored = [(doc_id, rev) for doc_id, rev in results if doc_id is not None and isinstance(rev, str)]
         if self.journal is not None and stored:
             self.journal("write", stored)

@@ -284,23 +284,22 @@ def test_delete_then_recreate_extends_the_tombstone(db: Database) -> None:
     assert doc["_revisions"]["ids"] == [recreated.split("-")[1], tombstone.split("-")[1], first.split("-")[1]]
 
 
-def test_errors_do_not_stop_the_rest_of_the_batch(db: Database) -> None:
+def test_a_conflict_does_not_stop_the_rest_of_the_batch(db: Database) -> None:
     first = put(db, {"_id": "a", "n": 1})
     put(db, {"_id": "a", "_rev": first, "n": 2})
-    results = db.bulk_docs([
-        {"_id": "b", "n": 1},
-        {"_id": "a", "_rev": first, "n": 3},
-        "not an object",
-        {"_id": "_bad", "n": 1},
-        {"_id": "c", "_rev": "not-a-rev"},
-        {"_id": "d", "n": 4},
-    ])
-    assert [row.get("id") for row in results] == ["b", "a", None, "_bad", "c", "d"]
-    assert results[0]["ok"] is True and results[5]["ok"] is True
-    assert [row.get("error") for row in results[1:5]] == ["conflict", "bad_request", "bad_request", "bad_request"]
+    results = db.bulk_docs([{"_id": "b", "n": 1}, {"_id": "a", "_rev": first, "n": 3}, {"_id": "d", "n": 4}])
+    assert [row.get("id") for row in results] == ["b", "a", "d"]
+    assert results[0]["ok"] is True and results[2]["ok"] is True and results[1]["error"] == "conflict"
     assert db.get("b")["n"] == 1 and db.get("d")["n"] == 4
     assert db.get("a")["n"] == 2
-    assert couch_error(lambda: db.get("c")).status == 404
+
+
+@pytest.mark.parametrize("malformed", ["not an object", {"_id": "_bad", "n": 1}, {"_id": "c", "_rev": "not-a-rev"},
+                                       {"_id": "e", "_foo": 1}])
+def test_a_malformed_document_fails_the_whole_request_as_in_couchdb(db: Database, malformed: object) -> None:
+    error = couch_error(lambda: db.bulk_docs([{"_id": "b", "n": 1}, malformed]))
+    assert error.status == 400
+    assert couch_error(lambda: db.get("b")).status == 404
 
 
 def test_two_edits_of_one_id_in_a_batch(db: Database) -> None:
@@ -357,15 +356,15 @@ def test_replay_is_idempotent(db: Database) -> None:
 
 
 def test_replicated_edit_needs_a_rev(db: Database) -> None:
-    results = db.bulk_docs([{"_id": "a", "n": 1}, replicated("b", ["1-b"])], new_edits=False)
-    assert [(row["id"], row["error"]) for row in results] == [("a", "bad_request")]
-    assert db.get("b")["_rev"] == "1-b"
+    error = couch_error(lambda: db.bulk_docs([{"_id": "a", "n": 1}, replicated("b", ["1-b"])], new_edits=False))
+    assert error.status == 400 and "_rev" in error.reason
+    assert couch_error(lambda: db.get("b")).status == 404
 
 
-def test_replicated_rev_must_match_revisions(db: Database) -> None:
+def test_replicated_revisions_win_over_a_disagreeing_rev_as_in_couchdb(db: Database) -> None:
     doc = {**replicated("a", ["2-b", "1-a"]), "_rev": "2-z"}
-    [row] = db.bulk_docs([doc], new_edits=False)
-    assert row["error"] == "bad_request"
+    assert db.bulk_docs([doc], new_edits=False) == []
+    assert db.get("a")["_rev"] == "2-b"
 
 
 # -- update_seq -------------------------------------------------------------------------------
@@ -389,7 +388,8 @@ def test_update_seq_strictly_increases_with_every_write(db: Database) -> None:
 def test_rejected_writes_do_not_move_update_seq(db: Database) -> None:
     put(db, {"_id": "a"})
     seq = db.update_seq()
-    db.bulk_docs([{"_id": "a"}, {"_id": "_bad"}])
+    assert db.bulk_docs([{"_id": "a"}])[0]["error"] == "conflict"
+    assert couch_error(lambda: db.bulk_docs([{"_id": "b"}, {"_id": "_bad"}])).status == 400
     assert db.update_seq() == seq
 
 
@@ -885,14 +885,15 @@ def test_missing_local_document(db: Database) -> None:
 
 @pytest.mark.parametrize("limits", [Limits(max_document_size=200)])
 def test_document_too_large(db: Database) -> None:
+    """As in CouchDB 3.5: one document over the limit fails its whole request with 413."""
     big = {"_id": "big", "text": "x" * 300}
-    results = db.bulk_docs([big, {"_id": "small", "text": "x"}])
-    assert results[0] == {"id": "big", "error": "document_too_large", "reason": "big"}
-    assert results[1]["ok"] is True
+    error = couch_error(lambda: db.bulk_docs([big, {"_id": "small", "text": "x"}]))
+    assert (error.status, error.error, error.reason) == (413, "document_too_large", "big")
+    assert couch_error(lambda: db.get("small")).status == 404
     error = couch_error(lambda: db.put(big))
     assert (error.status, error.error) == (413, "document_too_large")
-    [row] = db.bulk_docs([replicated("big", ["1-a"], text="x" * 300)], new_edits=False)
-    assert row["error"] == "document_too_large"
+    error = couch_error(lambda: db.bulk_docs([replicated("big", ["1-a"], text="x" * 300)], new_edits=False))
+    assert error.error == "document_too_large"
     assert couch_error(lambda: db.get("big")).status == 404
 
 
