@@ -7,14 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
 from flask.views import MethodView
 from marshmallow import Schema, fields
 
-from ..access.identity import current_principal
-from ..extensions import get_store
 from ..services import events
 from .blueprint import Blueprint
+from .context import request_context
 
 blp = Blueprint("attendance", __name__, description="Attendance per event")
 
@@ -48,4 +46,5 @@ class Attendance(MethodView):
     @blp.response(200, AttendanceSchema)
     def get(self, event_id: str) -> dict[str, Any]:
         """Show an event's registrations and check-ins with counts."""
-        return events.attendance(get_store(), current_app.config["SETTINGS"].main_db, current_principal(), event_id)
+        ctx = request_context()
+        return events.attendance(ctx.store, ctx.db_name, ctx.principal, event_id)

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
-from ..access.identity import current_principal
-from ..extensions import get_store
 from ..services import audit
 from .blueprint import Blueprint
+from .context import request_context
 from .errors import require_role
 
 blp = Blueprint("audit", __name__, description="Audit log of writes and erasures")
@@ -44,5 +42,5 @@ class Audit(MethodView):
     @blp.response(200, AuditEntrySchema(many=True))
     def get(self, args: dict[str, Any]) -> list[dict[str, Any]]:
         """List audit entries, newest first."""
-        return audit.list_entries(get_store(), current_app.config["SETTINGS"].main_db, current_principal(),
-                                  args.get("doc_id"), args["limit"])
+        ctx = request_context()
+        return audit.list_entries(ctx.store, ctx.db_name, ctx.principal, args.get("doc_id"), args["limit"])

@@ -12,10 +12,10 @@ from marshmallow import Schema, fields, validate
 from schemas.languages import LANGUAGES
 from schemas.municipalities import MUNICIPALITIES
 
-from ..access.identity import current_principal
 from ..extensions import get_store, limiter
 from ..services import accounts, residents
 from .blueprint import Blueprint
+from .context import request_context
 from .errors import fail
 
 blp = Blueprint("auth", __name__, description="Sessions and self-registration")
@@ -66,9 +66,9 @@ class Token(MethodView):
     @blp.response(204)
     def delete(self) -> None:
         """Log out: the token of this request stops working."""
-        principal = current_principal()
-        if principal.token_id is not None:
-            accounts.revoke_token(get_store(), principal.token_id)
+        ctx = request_context()
+        if ctx.principal.token_id is not None:
+            accounts.revoke_token(ctx.store, ctx.principal.token_id)
 
 
 @blp.route("/register")

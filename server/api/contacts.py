@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import current_app
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
@@ -13,10 +12,9 @@ from schemas import DocumentInvalid
 from schemas.contact_request import CONTACT_STATUSES
 from schemas.fields import Municipality, Reference
 
-from ..access.identity import current_principal
-from ..extensions import get_store
 from ..services import contacts
 from .blueprint import Blueprint
+from .context import request_context
 from .errors import fail, require_role
 
 blp = Blueprint("contact-requests", __name__, description="Contact requests: routing and handling")
@@ -75,8 +73,9 @@ class ContactRequests(MethodView):
     @blp.response(200, ContactRequestSchema(many=True))
     def get(self, args: dict[str, Any]) -> list[dict[str, Any]]:
         """List contact requests, optionally by status and town."""
-        return contacts.list_requests(get_store(), current_app.config["SETTINGS"].main_db, current_principal(),
-                                      args.get("status"), args.get("municipality"))
+        ctx = request_context()
+        return contacts.list_requests(ctx.store, ctx.db_name, ctx.principal, args.get("status"),
+                                      args.get("municipality"))
 
 
 @blp.route("/<request_id>/assign")
@@ -85,9 +84,10 @@ class ContactRequestAssignment(MethodView):
     @blp.response(200, ContactRequestSchema)
     def post(self, data: dict[str, Any], request_id: str) -> dict[str, Any]:
         """Assign a request to a coordinator, volunteer or admin."""
+        ctx = request_context()
         try:
-            return contacts.assign(get_store(), current_app.config["SETTINGS"].main_db, current_principal(),
-                                   request_id, data["assignee"], data.get("note"), datetime.now(UTC))
+            return contacts.assign(ctx.store, ctx.db_name, ctx.principal, request_id, data["assignee"],
+                                   data.get("note"), datetime.now(UTC))
         except (contacts.NotAssignable, DocumentInvalid) as error:
             fail(422, str(error))
 
@@ -98,9 +98,9 @@ class ContactRequestStatus(MethodView):
     @blp.response(200, ContactRequestSchema)
     def post(self, data: dict[str, Any], request_id: str) -> dict[str, Any]:
         """Change a request's status, with an optional note for the history."""
+        ctx = request_context()
         try:
-            return contacts.set_status(get_store(), current_app.config["SETTINGS"].main_db, current_principal(),
-                                       request_id, data["status"], data.get("note"), datetime.now(UTC),
-                                       data.get("rev"))
+            return contacts.set_status(ctx.store, ctx.db_name, ctx.principal, request_id, data["status"],
+                                       data.get("note"), datetime.now(UTC), data.get("rev"))
         except DocumentInvalid as error:
             fail(422, error.reason)

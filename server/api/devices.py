@@ -5,14 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import current_app
 from flask.views import MethodView
 from marshmallow import Schema, fields
 
-from ..access.identity import current_principal
-from ..extensions import get_store
 from ..services import privacy
 from .blueprint import Blueprint
+from .context import request_context
 from .errors import fail, require_role
 
 blp = Blueprint("devices", __name__, description="Devices: list and revoke")
@@ -44,7 +42,8 @@ class Devices(MethodView):
     @blp.response(200, DeviceSchema(many=True))
     def get(self) -> list[dict[str, Any]]:
         """List registered devices."""
-        return privacy.list_devices(get_store(), current_app.config["SETTINGS"].main_db, current_principal())
+        ctx = request_context()
+        return privacy.list_devices(ctx.store, ctx.db_name, ctx.principal)
 
 
 @blp.route("/<device_id>/revoke")
@@ -52,8 +51,8 @@ class DeviceRevocation(MethodView):
     @blp.response(200, DeviceRevocationSchema)
     def post(self, device_id: str) -> dict[str, Any]:
         """Revoke a lost device: its sessions end and its record is marked revoked."""
-        ended, device = privacy.revoke_device(get_store(), current_app.config["SETTINGS"].main_db,
-                                              current_principal(), device_id, datetime.now(UTC))
+        ctx = request_context()
+        ended, device = privacy.revoke_device(ctx.store, ctx.db_name, ctx.principal, device_id, datetime.now(UTC))
         if device is None and not ended:
             fail(404, "No such device and no sessions of it.")
         return {"device_id": device_id, "sessions_ended": ended, "device": device}

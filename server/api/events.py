@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import current_app
 from flask.views import MethodView
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -14,12 +13,10 @@ from schemas.event import EVENT_KINDS
 from schemas.fields import IsoDateTime, Municipality, Reference, TranslatedText, require_german
 from schemas.programmes import PROGRAMMES
 
-from ..access.identity import current_principal
-from ..access.policy import Principal
-from ..extensions import get_store
 from ..services import events
 from . import attendance
 from .blueprint import Blueprint
+from .context import RequestContext, request_context
 from .errors import fail
 
 blp = Blueprint("events", __name__, description="Events: planning, volunteers and attendance")
@@ -93,12 +90,12 @@ class VolunteerSchema(Schema):
     user_id = Reference("user:", required=True)
 
 
-def _editor() -> Principal:
-    """The request's principal if they may plan events (reading is for everyone, scoped)."""
-    principal = current_principal()
-    if principal.role not in EDITORS:
+def _editor_context() -> RequestContext:
+    """The request's context if its principal may plan events (reading is for everyone, scoped)."""
+    ctx = request_context()
+    if ctx.principal.role not in EDITORS:
         fail(403, "Only coordinators and admins plan events.")
-    return principal
+    return ctx
 
 
 def _document(data: dict[str, Any]) -> dict[str, Any]:
@@ -112,17 +109,17 @@ class Events(MethodView):
     @blp.response(200, EventSchema(many=True))
     def get(self, args: dict[str, Any]) -> list[dict[str, Any]]:
         """List my events: a coordinator's towns and organisations, a volunteer's assignments."""
-        principal, db_name = current_principal(), current_app.config["SETTINGS"].main_db
-        return events.list_events(get_store(), db_name, principal, events.EventFilter(**args))
+        ctx = request_context()
+        return events.list_events(ctx.store, ctx.db_name, ctx.principal, events.EventFilter(**args))
 
     @blp.arguments(EventCreateSchema)
     @blp.response(201, EventSchema)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Create an event."""
-        principal, db_name = _editor(), current_app.config["SETTINGS"].main_db
+        ctx = _editor_context()
         fields_ = {key: value for key, value in _document(data).items() if value is not None}
         try:
-            return events.create_event(get_store(), db_name, principal, fields_, datetime.now(UTC))
+            return events.create_event(ctx.store, ctx.db_name, ctx.principal, fields_, datetime.now(UTC))
         except DocumentInvalid as invalid:
             fail(422, invalid.reason)
 
@@ -132,19 +129,18 @@ class EventsById(MethodView):
     @blp.response(200, EventSchema)
     def get(self, event_id: str) -> dict[str, Any]:
         """Show one event."""
-        principal, db_name = current_principal(), current_app.config["SETTINGS"].main_db
-        return events.get_event(get_store(), db_name, principal, event_id)
+        ctx = request_context()
+        return events.get_event(ctx.store, ctx.db_name, ctx.principal, event_id)
 
     @blp.arguments(EventPatchSchema)
     @blp.response(200, EventSchema)
     def patch(self, data: dict[str, Any], event_id: str) -> dict[str, Any]:
         """Edit title, description, place, times, capacity, kind or programme; null removes an optional one."""
-        principal, db_name = _editor(), current_app.config["SETTINGS"].main_db
+        ctx = _editor_context()
         changes = _document(data)
         rev = changes.pop("rev", None)
         try:
-            return events.update_event(get_store(), db_name, principal, event_id, changes,
-                                       datetime.now(UTC), rev)
+            return events.update_event(ctx.store, ctx.db_name, ctx.principal, event_id, changes, datetime.now(UTC), rev)
         except DocumentInvalid as invalid:
             fail(422, invalid.reason)
 
@@ -155,9 +151,9 @@ class EventVolunteers(MethodView):
     @blp.response(200, EventSchema)
     def post(self, data: dict[str, Any], event_id: str) -> dict[str, Any]:
         """Assign a volunteer: their devices receive the event's registrations."""
-        principal, db_name = _editor(), current_app.config["SETTINGS"].main_db
+        ctx = _editor_context()
         try:
-            return events.assign_volunteer(get_store(), db_name, principal, event_id, data["user_id"],
+            return events.assign_volunteer(ctx.store, ctx.db_name, ctx.principal, event_id, data["user_id"],
                                            datetime.now(UTC))
         except events.NotAssignable as error:
             fail(422, str(error))
@@ -168,6 +164,5 @@ class EventVolunteersById(MethodView):
     @blp.response(200, EventSchema)
     def delete(self, event_id: str, user_id: str) -> dict[str, Any]:
         """Unassign a volunteer: their devices stop receiving the event's documents."""
-        principal, db_name = _editor(), current_app.config["SETTINGS"].main_db
-        return events.unassign_volunteer(get_store(), db_name, principal, event_id, user_id,
-                                         datetime.now(UTC))
+        ctx = _editor_context()
+        return events.unassign_volunteer(ctx.store, ctx.db_name, ctx.principal, event_id, user_id, datetime.now(UTC))

@@ -5,17 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import current_app
 from flask.views import MethodView
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from schemas.fields import Municipality, Reference
 from schemas.hours import HOURS_STATUSES
 
-from ..access.identity import current_principal
-from ..extensions import get_store
 from ..services import hours
 from .blueprint import Blueprint
+from .context import request_context
 from .errors import require_role
 
 blp = Blueprint("hours", __name__, description="Volunteer hours: review and approval")
@@ -77,9 +75,10 @@ class Hours(MethodView):
     @blp.response(200, HoursSchema(many=True))
     def get(self, args: dict[str, Any]) -> list[dict[str, Any]]:
         """List hours entries by status (pending unless asked otherwise)."""
+        ctx = request_context()
         status = None if args["status"] == "all" else args["status"]
-        return hours.list_hours(get_store(), current_app.config["SETTINGS"].main_db, current_principal(), status,
-                                args.get("municipality"), args.get("volunteer_id"))
+        return hours.list_hours(ctx.store, ctx.db_name, ctx.principal, status, args.get("municipality"),
+                                args.get("volunteer_id"))
 
 
 @blp.route("/decisions")
@@ -88,5 +87,6 @@ class HoursDecisions(MethodView):
     @blp.response(200, DecisionResultSchema(many=True))
     def post(self, data: dict[str, Any]) -> list[dict[str, Any]]:
         """Approve or reject hours entries; each succeeds or fails on its own."""
-        return hours.decide(get_store(), current_app.config["SETTINGS"].main_db, current_principal(), data["ids"],
-                            data["decision"], data.get("reason"), datetime.now(UTC))
+        ctx = request_context()
+        return hours.decide(ctx.store, ctx.db_name, ctx.principal, data["ids"], data["decision"], data.get("reason"),
+                            datetime.now(UTC))

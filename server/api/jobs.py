@@ -7,11 +7,11 @@ from typing import Any
 from flask.views import MethodView
 from marshmallow import Schema, fields
 
-from ..access.identity import current_principal
 from ..extensions import get_store
 from ..jobs import status
 from ..services import maintenance
 from .blueprint import Blueprint
+from .context import request_context
 from .errors import fail, require_role
 
 blp = Blueprint("jobs", __name__, description="Scheduled jobs and the coordinators' summary")
@@ -56,7 +56,8 @@ class Summary(MethodView):
     @blp.response(200, SummarySchema)
     def get(self) -> dict[str, Any]:
         """What waits for me: hours to decide, open contact requests, silent devices."""
-        summary = maintenance.latest_summary(get_store(), current_principal().user_id)
+        ctx = request_context()
+        summary = maintenance.latest_summary(ctx.store, ctx.principal.user_id)
         if summary is None:
             fail(404, "No summary yet; the daily job has not run for you.")
         return summary

@@ -5,16 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import current_app
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from schemas.fields import Municipality
 
-from ..access.identity import current_principal
-from ..extensions import get_store
 from ..services import privacy
 from .blueprint import Blueprint
+from .context import request_context
 from .errors import require_role
 
 blp = Blueprint("people", __name__, description="People: search, data export and erasure")
@@ -58,8 +56,9 @@ class People(MethodView):
     @blp.response(200, PersonSummarySchema(many=True))
     def get(self, args: dict[str, Any]) -> list[dict[str, Any]]:
         """Search people by name; contact details are not listed."""
-        return privacy.search_people(get_store(), current_app.config["SETTINGS"].main_db, current_principal(),
-                                     args.get("q"), args.get("municipality"), args["limit"])
+        ctx = request_context()
+        return privacy.search_people(ctx.store, ctx.db_name, ctx.principal, args.get("q"), args.get("municipality"),
+                                     args["limit"])
 
 
 @blp.route("/<person_id>/export")
@@ -67,8 +66,8 @@ class PersonExport(MethodView):
     @blp.response(200, PersonExportSchema)
     def get(self, person_id: str) -> dict[str, Any]:
         """Export everything stored about a person (GDPR art. 15)."""
-        return privacy.export_person(get_store(), current_app.config["SETTINGS"].main_db, current_principal(),
-                                     person_id)
+        ctx = request_context()
+        return privacy.export_person(ctx.store, ctx.db_name, ctx.principal, person_id)
 
 
 @blp.route("/<person_id>/erase")
@@ -76,6 +75,6 @@ class PersonErasure(MethodView):
     @blp.response(200, ErasureSchema)
     def post(self, person_id: str) -> dict[str, Any]:
         """Erase a person and every document naming them (GDPR art. 17); devices drop them on sync."""
-        purged = privacy.erase_person(get_store(), current_app.config["SETTINGS"].main_db, current_principal(),
-                                      person_id, datetime.now(UTC))
+        ctx = request_context()
+        purged = privacy.erase_person(ctx.store, ctx.db_name, ctx.principal, person_id, datetime.now(UTC))
         return {"person_id": person_id, "purged": purged}

@@ -5,16 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from flask import Response, current_app
+from flask import Response
 from flask.views import MethodView
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from schemas.fields import Municipality
 
-from ..access.identity import current_principal
-from ..extensions import get_store
 from ..services import reports
 from .blueprint import Blueprint
+from .context import request_context
 from .errors import require_role
 
 blp = Blueprint("reports", __name__, description="Figures per month, town and programme")
@@ -76,8 +75,8 @@ class ParticipantsReport(MethodView):
     @blp.doc(**CSV_DOC)
     def get(self, args: dict[str, Any]) -> list[dict[str, Any]] | Response:
         """Count participants per month, programme, town and event kind."""
-        rows = reports.participants(get_store(), current_app.config["SETTINGS"].main_db, current_principal(),
-                                    _filter(args))
+        ctx = request_context()
+        rows = reports.participants(ctx.store, ctx.db_name, ctx.principal, _filter(args))
         return _csv(rows, reports.PARTICIPANT_COLUMNS, "participants") if args["format"] == "csv" else rows
 
 
@@ -88,6 +87,6 @@ class HoursReport(MethodView):
     @blp.doc(**CSV_DOC)
     def get(self, args: dict[str, Any]) -> list[dict[str, Any]] | Response:
         """Sum approved volunteer hours per month, town and activity."""
-        rows = reports.approved_hours(get_store(), current_app.config["SETTINGS"].main_db, current_principal(),
-                                      _filter(args))
+        ctx = request_context()
+        rows = reports.approved_hours(ctx.store, ctx.db_name, ctx.principal, _filter(args))
         return _csv(rows, reports.HOURS_COLUMNS, "hours") if args["format"] == "csv" else rows

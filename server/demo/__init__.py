@@ -52,11 +52,8 @@ class DemoSummary:
 
 def store_is_empty(store: Store, db_name: str) -> bool:
     """Whether the synced database holds no documents and no account exists."""
-    database = store.database(db_name)
-    try:
+    with store.database(db_name) as database:
         doc_count = int(database.info()["doc_count"])
-    finally:
-        database.close()
     return doc_count == 0 and not accounts.list_accounts(store)
 
 

@@ -64,8 +64,7 @@ def run_once(store: Store, settings: Settings, job: Job, now: datetime) -> dict[
     slot = int(now.timestamp()) // interval_of(job, settings)
     record: dict[str, Any] = {"_id": f"run:{job.name}:{slot:012d}", "job": job.name, "slot": slot,
                               "holder": HOLDER, "started_at": now.isoformat(), "status": "running"}
-    database = store.database(JOBS_DB)
-    try:
+    with store.database(JOBS_DB) as database:
         try:
             record["_rev"] = database.put(record)["rev"]
         except errors.CouchError as error:
@@ -86,14 +85,11 @@ def run_once(store: Store, settings: Settings, job: Job, now: datetime) -> dict[
         record["_rev"] = database.put(record)["rev"]
         log.info("job %s slot %s ended %s in %sms", job.name, slot, record["status"], record["duration_ms"])
         return record
-    finally:
-        database.close()
 
 
 def status(store: Store) -> list[dict[str, Any]]:
     """Each job's last run: when, how long, and what came of it."""
-    database = store.database(JOBS_DB)
-    try:
+    with store.database(JOBS_DB) as database:
         report = []
         for name in JOBS:
             rows = database.all_docs(AllDocsQuery(startkey=f"run:{name}:\uffff", endkey=f"run:{name}:",
@@ -102,5 +98,3 @@ def status(store: Store) -> list[dict[str, Any]]:
             report.append({"job": name, "last_run": None if last is None else {
                 key: last.get(key) for key in ("started_at", "duration_ms", "status", "result", "holder")}})
         return report
-    finally:
-        database.close()

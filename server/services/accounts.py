@@ -103,8 +103,7 @@ def rekey_accounts(store: Store) -> int:
 
     :returns: how many accounts moved
     """
-    database = store.database(ACCOUNTS_DB)
-    try:
+    with store.database(ACCOUNTS_DB) as database:
         stale = [row["doc"] for row in database.all_docs(_ACCOUNT_RANGE)["rows"]
                  if row["id"] != account_doc_id(row["doc"]["email"])]
         for doc in stale:
@@ -112,8 +111,6 @@ def rekey_accounts(store: Store) -> int:
             database.bulk_docs([{**moved, "_id": account_doc_id(doc["email"])}])  # a conflict: moved already
         if stale:
             database.purge([doc["_id"] for doc in stale])
-    finally:
-        database.close()
     return len(stale)
 
 
@@ -125,23 +122,18 @@ def _account(doc: dict[str, Any]) -> Account:
 
 
 def _read(store: Store, doc_id: str) -> dict[str, Any] | None:
-    database = store.database(ACCOUNTS_DB)
-    try:
-        return database.get(doc_id)
-    except errors.CouchError as error:
-        if error.status == 404:
-            return None
-        raise
-    finally:
-        database.close()
+    with store.database(ACCOUNTS_DB) as database:
+        try:
+            return database.get(doc_id)
+        except errors.CouchError as error:
+            if error.status == 404:
+                return None
+            raise
 
 
 def _write(store: Store, doc: dict[str, Any]) -> None:
-    database = store.database(ACCOUNTS_DB)
-    try:
+    with store.database(ACCOUNTS_DB) as database:
         database.put(doc)
-    finally:
-        database.close()
 
 
 def create_account(store: Store, email: str, role: str, password: str, now: datetime, *,
@@ -178,11 +170,8 @@ def find_account(store: Store, email: str) -> Account | None:
 
 def list_accounts(store: Store) -> list[Account]:
     """Every account, by email."""
-    database = store.database(ACCOUNTS_DB)
-    try:
+    with store.database(ACCOUNTS_DB) as database:
         rows = database.all_docs(_ACCOUNT_RANGE)["rows"]
-    finally:
-        database.close()
     return [_account(row["doc"]) for row in rows]
 
 
@@ -250,11 +239,8 @@ def session_for_token(store: Store, token: str, now: datetime) -> Session | None
 
 def devices_silent_since(store: Store, before: str) -> set[str]:
     """Devices whose sessions were all last used before ``before`` (ISO time)."""
-    database = store.database(ACCOUNTS_DB)
-    try:
+    with store.database(ACCOUNTS_DB) as database:
         rows = database.all_docs(_TOKEN_RANGE)["rows"]
-    finally:
-        database.close()
     newest: dict[str, str] = {}
     for row in rows:
         doc = row["doc"]
@@ -285,8 +271,7 @@ def erase_account(store: Store, user_id: str) -> bool:
 
     Accounts are few; finding one by user id reads them all, which an erasure can afford.
     """
-    database = store.database(ACCOUNTS_DB)
-    try:
+    with store.database(ACCOUNTS_DB) as database:
         accounts_rows = database.all_docs(_ACCOUNT_RANGE)["rows"]
         found = [row["doc"] for row in accounts_rows if row["doc"].get("user_id") == user_id]
         if not found:
@@ -294,22 +279,17 @@ def erase_account(store: Store, user_id: str) -> bool:
         emails = {doc["email"] for doc in found}
         tokens = [row["id"] for row in database.all_docs(_TOKEN_RANGE)["rows"] if row["doc"].get("email") in emails]
         database.purge([doc["_id"] for doc in found] + tokens)
-    finally:
-        database.close()
     return True
 
 
 def revoke_device(store: Store, device_id: str) -> int:
     """End every session a (lost) device holds; returns how many."""
-    database = store.database(ACCOUNTS_DB)
-    try:
+    with store.database(ACCOUNTS_DB) as database:
         rows = database.all_docs(_TOKEN_RANGE)["rows"]
         ended = [{**row["doc"], "revoked": True} for row in rows
                  if row["doc"].get("device_id") == device_id and not row["doc"].get("revoked")]
         if ended:
             database.bulk_docs(ended)
-    finally:
-        database.close()
     return len(ended)
 
 

@@ -44,11 +44,8 @@ def record(store: Store, principal_user_id: str, via: str, changes: Sequence[tup
     entry_id = f"audit:{at}:{uuid.uuid4().hex}"
     entry = {"_id": entry_id, "at": at, "by": principal_user_id, "via": via,
              "action": action, "changes": [[doc_id, rev] for doc_id, rev in changes]}
-    database = _open(store)
-    try:
+    with _open(store) as database:
         database.put(entry)
-    finally:
-        database.close()
     return entry_id
 
 
@@ -63,8 +60,7 @@ def journal(store: Store, principal_user_id: str, via: str) -> Journal:
 
 def entries(store: Store, doc_ids: frozenset[str] | None = None) -> Generator[dict[str, Any], None, None]:
     """Every entry, newest first; with ``doc_ids`` only those naming one of them."""
-    database = _open(store)
-    try:
+    with _open(store) as database:
         startkey = "audit:\uffff"
         skip = 0
         while True:
@@ -77,8 +73,6 @@ def entries(store: Store, doc_ids: frozenset[str] | None = None) -> Generator[di
             if len(rows) < _PAGE:
                 return
             startkey, skip = rows[-1]["id"], 1
-    finally:
-        database.close()
 
 
 def list_entries(store: Store, db_name: str, principal: Principal, doc_id: str | None = None,
@@ -97,7 +91,7 @@ def list_entries(store: Store, db_name: str, principal: Principal, doc_id: str |
                 if len(found) >= limit:
                     break
         return found
-    with closing(store.database(db_name, scope_for(principal))) as database, closing(entries(store, wanted)) as log:
+    with store.database(db_name, scope_for(principal)) as database, closing(entries(store, wanted)) as log:
         pending: list[dict[str, Any]] = []
         for entry in log:
             pending.append(entry)

@@ -29,7 +29,7 @@ class NotAssignable(ValueError):
 def list_requests(store: Store, db_name: str, principal: Principal, status: str | None = None,
                   municipality: str | None = None) -> list[dict[str, Any]]:
     """Contact requests the principal sees, oldest first; None for ``status`` means every status."""
-    with documents.open_as(store, db_name, principal) as database:
+    with documents.open_checked(store, db_name, principal) as database:
         rows = database.all_docs(_REQUESTS)["rows"]
     found = [row["doc"] for row in rows if row.get("doc") and row["doc"].get("type") == "contact_request"]
     return sorted((doc for doc in found
@@ -66,7 +66,7 @@ def get_request(store: Store, db_name: str, principal: Principal, request_id: st
     """One request the principal sees. :raises CouchError: not_found"""
     if not request_id.startswith("contact:"):
         raise errors.not_found()
-    with documents.open_as(store, db_name, principal) as database:
+    with documents.open_checked(store, db_name, principal) as database:
         return database.get(request_id)
 
 

@@ -7,8 +7,6 @@ A coordinator approving hours in the REST API and a tablet pushing the same docu
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from sync import errors
@@ -36,21 +34,19 @@ class StoreDirectory:
 
     def document(self, doc_id: str) -> Doc | None:
         if doc_id not in self._documents:
-            database = self._store.database(self._db_name)
-            try:
-                self._documents[doc_id] = database.get(doc_id)
-            except errors.CouchError as error:
-                if error.status != 404:
-                    raise
-                self._documents[doc_id] = None
-            finally:
-                database.close()
+            with self._store.database(self._db_name) as database:
+                try:
+                    self._documents[doc_id] = database.get(doc_id)
+                except errors.CouchError as error:
+                    if error.status != 404:
+                        raise
+                    self._documents[doc_id] = None
         return self._documents[doc_id]
 
 
 def open_checked(store: Store, db_name: str, principal: Principal, via: str = "api") -> Database:
     """The synced database as ``principal`` sees it: their scope, their write checks, and
-    every write and purge audited in their name; the caller closes it.
+    every write and purge audited in their name; the caller closes it (``with``).
 
     :param via: the door, "api" or "sync", as the audit log names it
     """
@@ -71,27 +67,17 @@ def open_for_server(store: Store, db_name: str, by: str, via: str) -> Database:
     return database
 
 
-@contextmanager
-def open_as(store: Store, db_name: str, principal: Principal) -> Iterator[Database]:
-    """:func:`open_checked` for a block of work."""
-    database = open_checked(store, db_name, principal)
-    try:
-        yield database
-    finally:
-        database.close()
-
-
 def save(store: Store, db_name: str, principal: Principal, doc: dict[str, Any]) -> dict[str, Any]:
     """Write one document as ``principal``; returns it with its new ``_rev``.
 
     :raises CouchError: conflict, forbidden (rules or schema), not_found
     """
-    with open_as(store, db_name, principal) as database:
+    with open_checked(store, db_name, principal) as database:
         result = database.put(doc)
     return {**doc, "_rev": result["rev"]}
 
 
 def save_many(store: Store, db_name: str, principal: Principal, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Write documents as ``principal`` in one transaction; one result per document."""
-    with open_as(store, db_name, principal) as database:
+    with open_checked(store, db_name, principal) as database:
         return database.bulk_docs(docs)

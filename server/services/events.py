@@ -67,7 +67,7 @@ def prefix_range(prefix: str, include_docs: bool = True) -> AllDocsQuery:
 
 def list_events(store: Store, db_name: str, principal: Principal, filters: EventFilter) -> list[dict[str, Any]]:
     """The principal's events that match ``filters``, by start."""
-    with documents.open_as(store, db_name, principal) as database:
+    with documents.open_checked(store, db_name, principal) as database:
         rows = database.all_docs(prefix_range("event:"))["rows"]
     events = [row["doc"] for row in rows if row.get("doc") and row["doc"].get("type") == "event"]
     return sorted((event for event in events if is_theirs(principal, event) and filters.matches(event)),
@@ -79,7 +79,7 @@ def get_event(store: Store, db_name: str, principal: Principal, event_id: str) -
 
     :raises CouchError: not_found if it does not exist or is not theirs
     """
-    with documents.open_as(store, db_name, principal) as database:
+    with documents.open_checked(store, db_name, principal) as database:
         return _their_event(database, principal, event_id)
 
 
@@ -151,7 +151,7 @@ def attendance(store: Store, db_name: str, principal: Principal, event_id: str) 
 
     :raises CouchError: not_found if the event does not exist or is not theirs
     """
-    with documents.open_as(store, db_name, principal) as database:
+    with documents.open_checked(store, db_name, principal) as database:
         event = _their_event(database, principal, event_id)
         registrations = _docs(database, f"registration:{event_id}:", "registration")
         checkins = _docs(database, f"checkin:{event_id}:", "checkin")

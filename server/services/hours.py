@@ -28,7 +28,7 @@ _HOURS = AllDocsQuery.prefixed(TYPES["hours"].id_prefix)
 def list_hours(store: Store, db_name: str, principal: Principal, status: str | None = "pending",
                municipality: str | None = None, volunteer_id: str | None = None) -> list[dict[str, Any]]:
     """Hours entries the principal sees, by date; None for ``status`` means every status."""
-    with documents.open_as(store, db_name, principal) as database:
+    with documents.open_checked(store, db_name, principal) as database:
         rows = database.all_docs(_HOURS)["rows"]
     found = [row["doc"] for row in rows if row.get("doc") and row["doc"].get("type") == "hours"]
     return sorted((doc for doc in found
@@ -48,7 +48,7 @@ def decide(store: Store, db_name: str, principal: Principal, ids: Sequence[str],
     status = DECISIONS[decision]
     outcomes: dict[str, dict[str, Any]] = {}
     changed: list[dict[str, Any]] = []
-    with documents.open_as(store, db_name, principal) as database:
+    with documents.open_checked(store, db_name, principal) as database:
         for doc_id in dict.fromkeys(ids):
             try:
                 if not doc_id.startswith("hours:"):

@@ -24,23 +24,18 @@ _EVERYTHING = AllDocsQuery(include_docs=True)
 
 
 def _checkpoint(store: Store, name: str) -> dict[str, Any]:
-    database = store.database(JOBS_DB)
-    try:
-        return database.get(f"checkpoint:{name}")
-    except errors.CouchError as error:
-        if error.status != 404:
-            raise
-        return {"_id": f"checkpoint:{name}", "since": 0}
-    finally:
-        database.close()
+    with store.database(JOBS_DB) as database:
+        try:
+            return database.get(f"checkpoint:{name}")
+        except errors.CouchError as error:
+            if error.status != 404:
+                raise
+            return {"_id": f"checkpoint:{name}", "since": 0}
 
 
 def _put(store: Store, doc: dict[str, Any]) -> None:
-    database = store.database(JOBS_DB)
-    try:
+    with store.database(JOBS_DB) as database:
         database.put(doc)
-    finally:
-        database.close()
 
 
 def resolve_conflicts(store: Store, db_name: str, now: datetime) -> dict[str, Any]:
@@ -50,12 +45,9 @@ def resolve_conflicts(store: Store, db_name: str, now: datetime) -> dict[str, An
     no rule covers are listed in the result for coordinators.
     """
     checkpoint = _checkpoint(store, "conflicts")
-    database = documents.open_for_server(store, db_name, "job:conflicts", "job")
-    try:
+    with documents.open_for_server(store, db_name, "job:conflicts", "job") as database:
         candidates, last_seq = conflicts.conflicted_since(database, checkpoint["since"])
         outcome = conflicts.resolve(database, candidates, MERGE_RULES, last_seq)
-    finally:
-        database.close()
     if outcome.resolved:
         _put(store, {"_id": f"conflict-audit:{now.isoformat()}:{uuid.uuid4().hex[:8]}", "at": now.isoformat(),
                      "resolved": outcome.resolved})
@@ -72,8 +64,7 @@ def forget_conflicts(store: Store, doc_ids: set[str]) -> int:
 
     :returns: how many records were purged
     """
-    database = store.database(JOBS_DB)
-    try:
+    with store.database(JOBS_DB) as database:
         rows = database.all_docs(AllDocsQuery.prefixed("conflict-audit:"))["rows"]
         touched = [row["doc"] for row in rows
                    if any(item.get("id") in doc_ids for item in row["doc"].get("resolved", []))]
@@ -83,8 +74,6 @@ def forget_conflicts(store: Store, doc_ids: set[str]) -> int:
         kept = [{"_id": f"conflict-audit:{doc['at']}:{uuid.uuid4().hex[:8]}", "at": doc["at"],
                  "resolved": [item for item in doc["resolved"] if item.get("id") not in doc_ids]} for doc in touched]
         database.bulk_docs([doc for doc in kept if doc["resolved"]])
-    finally:
-        database.close()
     return len(touched)
 
 
@@ -104,8 +93,7 @@ def apply_retention(store: Store, db_name: str, now: datetime, contact_days: int
     with every document that refers to them. Purged documents also leave the devices."""
     contact_cutoff = (now - timedelta(days=contact_days)).isoformat()
     person_cutoff = (now - timedelta(days=person_days)).isoformat()
-    database = documents.open_for_server(store, db_name, "job:retention", "job")
-    try:
+    with documents.open_for_server(store, db_name, "job:retention", "job") as database:
         docs = [row["doc"] for row in database.all_docs(_EVERYTHING)["rows"]]
         last_seen: dict[str, str] = {}
         for doc in docs:
@@ -120,8 +108,6 @@ def apply_retention(store: Store, db_name: str, now: datetime, contact_days: int
                      and _latest_activity(doc) < contact_cutoff)
                  or _person_of(doc) in expired_people}
         database.purge(sorted(purge))
-    finally:
-        database.close()
     return {"purged": len(purge), "people": len(expired_people)}
 
 
@@ -134,11 +120,8 @@ def coordinator_summary(store: Store, db_name: str, now: datetime) -> dict[str, 
     for account in accounts.list_accounts(store):
         if account.role != "coordinator" or account.revoked:
             continue
-        database = store.database(db_name, scope_for(account.principal()))
-        try:
+        with store.database(db_name, scope_for(account.principal())) as database:
             docs = [row["doc"] for row in database.all_docs(_EVERYTHING)["rows"]]
-        finally:
-            database.close()
         summary = {
             "hours_pending": sum(1 for d in docs if d.get("type") == "hours" and d.get("status") == "pending"),
             "contact_requests_open": sum(1 for d in docs if d.get("type") == "contact_request"
@@ -153,10 +136,7 @@ def coordinator_summary(store: Store, db_name: str, now: datetime) -> dict[str, 
 
 def latest_summary(store: Store, user_id: str) -> dict[str, Any] | None:
     """The newest summary written for one coordinator."""
-    database = store.database(JOBS_DB)
-    try:
+    with store.database(JOBS_DB) as database:
         rows = database.all_docs(AllDocsQuery(startkey=f"summary:{user_id}:\uffff", endkey=f"summary:{user_id}:",
                                               descending=True, limit=1, include_docs=True))["rows"]
-    finally:
-        database.close()
     return rows[0]["doc"] if rows else None

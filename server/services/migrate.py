@@ -60,12 +60,8 @@ def migrate_to_couchdb(source: Store, target: CouchStore, report: Callable[[str]
         except errors.CouchError as error:
             if error.error != "file_exists":
                 raise
-        source_db, target_db = source.database(name), target.database(name)
-        try:
+        with source.database(name) as source_db, target.database(name) as target_db:
             result = copy_database(source_db, target_db, batch)
-        finally:
-            source_db.close()
-            target_db.close()
         target.warm_views(name)
         report(f"{name}: {result.documents} documents, {result.leaves} leaves, "
                f"{result.local_documents} local documents")

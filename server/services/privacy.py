@@ -28,7 +28,7 @@ def search_people(store: Store, db_name: str, principal: Principal, text: str | 
                   municipality: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
     """People the principal sees whose name contains ``text`` (any case), without contact data."""
     needle = (text or "").casefold()
-    with documents.open_as(store, db_name, principal) as database:
+    with documents.open_checked(store, db_name, principal) as database:
         rows = database.all_docs(_PEOPLE)["rows"]
     found = [
         {"id": doc["_id"], "display_name": doc["display_name"], "languages": doc.get("languages", []),
@@ -48,11 +48,8 @@ def export_person(store: Store, db_name: str, principal: Principal, person_id: s
     :raises CouchError: not_found if the principal does not see the person
     """
     person = _visible_person(store, db_name, principal, person_id)
-    database = store.database(db_name)
-    try:
+    with store.database(db_name) as database:
         related, _ = _referring(database, person_id)
-    finally:
-        database.close()
     ids = frozenset({person_id, *(doc["_id"] for doc in related)})
     return {
         "person": person,
@@ -73,20 +70,17 @@ def erase_person(store: Store, db_name: str, principal: Principal, person_id: st
     person = _visible_person(store, db_name, principal, person_id)
     if isinstance(person.get("account_id"), str):  # a resident's login goes with their data
         accounts.erase_account(store, person["account_id"])
-    database = documents.open_for_server(store, db_name, principal.user_id, "api")
-    try:
+    with documents.open_for_server(store, db_name, principal.user_id, "api") as database:
         related, deleted = _referring(database, person_id)
         ids = [person_id, *(doc["_id"] for doc in related), *deleted]
         purged = database.purge(ids)
-    finally:
-        database.close()
     maintenance.forget_conflicts(store, set(ids))
     return sorted(purged)
 
 
 def list_devices(store: Store, db_name: str, principal: Principal) -> list[dict[str, Any]]:
     """The device records the principal sees (admins: all): each device holds personal data."""
-    with documents.open_as(store, db_name, principal) as database:
+    with documents.open_checked(store, db_name, principal) as database:
         rows = database.all_docs(_DEVICES)["rows"]
     return [row["doc"] for row in rows if row.get("doc") and row["doc"].get("type") == "device"]
 
@@ -101,7 +95,7 @@ def revoke_device(store: Store, db_name: str, principal: Principal, device_id: s
     ended = accounts.revoke_device(store, device_id)
     if not device_id.startswith("device:"):
         return ended, None
-    with documents.open_as(store, db_name, principal) as database:
+    with documents.open_checked(store, db_name, principal) as database:
         try:
             device = database.get(device_id)
         except errors.CouchError as error:
@@ -116,7 +110,7 @@ def revoke_device(store: Store, db_name: str, principal: Principal, device_id: s
 def _visible_person(store: Store, db_name: str, principal: Principal, person_id: str) -> dict[str, Any]:
     if not person_id.startswith("person:"):
         raise errors.not_found()
-    with documents.open_as(store, db_name, principal) as database:
+    with documents.open_checked(store, db_name, principal) as database:
         person = database.get(person_id)
     if person.get("type") != "person":
         raise errors.not_found()

@@ -45,7 +45,7 @@ def participants(store: Store, db_name: str, principal: Principal, filters: Repo
     """Check-ins counted by the attributes of their event: month of its start, programme (the
     event's, else its organisation's), town and kind. A check-in whose event is gone counts
     under its own month and town."""
-    with documents.open_as(store, db_name, principal) as database:
+    with documents.open_checked(store, db_name, principal) as database:
         checkins = _docs(database, "checkin")
         events = _by_id(database, {doc["event_id"] for doc in checkins})
         organizations = _by_id(database, {event["organization_id"] for event in events.values()
@@ -72,7 +72,7 @@ def participants(store: Store, db_name: str, principal: Principal, filters: Repo
 
 def approved_hours(store: Store, db_name: str, principal: Principal, filters: ReportFilter) -> list[dict[str, Any]]:
     """Approved hours per month (of the day worked), town and activity, in hours with one decimal."""
-    with documents.open_as(store, db_name, principal) as database:
+    with documents.open_checked(store, db_name, principal) as database:
         entries = [doc for doc in _docs(database, "hours") if doc.get("status") == "approved"]
     groups: dict[tuple[str, str, str], dict[str, Any]] = {}
     for entry in entries:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 from .. import errors
 from ..access import EVERYTHING, Scope, Validator
@@ -302,6 +303,15 @@ class Database(ABC):
     @abstractmethod
     def close(self) -> None:
         """Release the connection; the object is not used afterwards."""
+
+    def __enter__(self) -> Self:
+        """``with store.database(name) as database:`` closes the handle when the block ends,
+        however it ends (sqlite-utils and flaskr hold their connections the same way)."""
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.close()
 
     @abstractmethod
     def _bulk_docs(self, edits: list[DocEdit], new_edits: bool) -> list[str | errors.CouchError]:

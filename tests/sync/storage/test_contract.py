@@ -216,6 +216,24 @@ def test_legal_database_names(store: Store, name: str) -> None:
     store.delete_db(name)
 
 
+def test_a_database_handle_closes_when_its_with_block_ends(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``with store.database(name) as database`` closes the handle however the block ends,
+    and lets the block's error through."""
+    store.create_db("handles")
+    closed: list[str] = []
+    with pytest.raises(CouchError) as raised, store.database("handles") as database:
+        close = database.close
+
+        def close_and_note() -> None:
+            closed.append(database.name)
+            close()
+
+        monkeypatch.setattr(database, "close", close_and_note)
+        database.get("missing")
+    assert (raised.value.status, closed) == (404, ["handles"])
+    store.delete_db("handles")
+
+
 # -- bulk_docs, new_edits=true --------------------------------------------------------------
 
 
