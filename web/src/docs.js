@@ -2,7 +2,11 @@
 // and where two devices may record the same fact the id is derived from it, so their
 // writes meet as one document (a conflict resolved by rule) instead of counting twice.
 
+import domain from './domain.json';
+
 const now = () => new Date().toISOString();
+// Each type's id prefix, from the type table (schemas/doctype.py) through domain.json.
+const id = (type, ...parts) => domain.id_prefixes[type] + parts.join(':');
 const base = (id, type) => ({ _id: id, type, schema_version: 1, created_at: now() });
 
 export function todayIso(date = new Date()) {
@@ -10,7 +14,7 @@ export function todayIso(date = new Date()) {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
 }
 
-export const checkinId = (eventId, personId) => `checkin:${eventId}:${personId}`;
+export const checkinId = (eventId, personId) => id('checkin', eventId, personId);
 
 export function checkin(event, personId, session, deviceId) {
   const at = now();
@@ -30,7 +34,7 @@ export function checkin(event, personId, session, deviceId) {
 export function walkIn(event, displayName, session, deviceId) {
   const at = now();
   return {
-    ...base(`checkin:${event._id}:walkin:${crypto.randomUUID()}`, 'checkin'),
+    ...base(id('checkin', event._id, 'walkin', crypto.randomUUID()), 'checkin'),
     created_at: at,
     event_id: event._id,
     walk_in: { display_name: displayName, consent: { purpose: 'registration', given_at: at } },
@@ -44,7 +48,7 @@ export function walkIn(event, displayName, session, deviceId) {
 
 export function hours(session, { date, minutes, activity, municipality, event, note }) {
   const doc = {
-    ...base(`hours:${session.user_id}:${crypto.randomUUID()}`, 'hours'),
+    ...base(id('hours', session.user_id, crypto.randomUUID()), 'hours'),
     volunteer_id: session.user_id,
     date,
     minutes,
@@ -68,7 +72,7 @@ export function decideHours(entry, session, decision, reason) {
   return decided;
 }
 
-export const registrationId = (eventId, personId) => `registration:${eventId}:${personId}`;
+export const registrationId = (eventId, personId) => id('registration', eventId, personId);
 
 export function registration(event, person) {
   const at = now();
@@ -87,7 +91,7 @@ export function registration(event, person) {
 export function contactRequest(person, session, { topic, language, message }) {
   const at = now();
   const doc = {
-    ...base(`contact:${crypto.randomUUID()}`, 'contact_request'),
+    ...base(id('contact_request', crypto.randomUUID()), 'contact_request'),
     person_id: person._id,
     topic,
     language,

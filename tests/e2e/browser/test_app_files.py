@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+from schemas import TYPES
 from schemas.contact_request import CONTACT_STATUSES, CONTACT_TOPICS
 from schemas.event import EVENT_KINDS
 from schemas.hours import ACTIVITIES, HOURS_STATUSES
@@ -30,6 +31,7 @@ def test_the_apps_lists_are_the_schemas_lists() -> None:
         "municipalities": list(MUNICIPALITIES), "languages": list(LANGUAGES),
         "contact_topics": list(CONTACT_TOPICS), "contact_statuses": list(CONTACT_STATUSES),
         "activities": list(ACTIVITIES), "hours_statuses": list(HOURS_STATUSES), "event_kinds": list(EVENT_KINDS),
+        "id_prefixes": {name: entry.id_prefix for name, entry in TYPES.items()},
     }
 
 
