@@ -12,6 +12,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from schemas.channels import DomainRules, channels_of, grants_of
+from server.access.policy import Principal, StaticDirectory, WriteContext, scope_for, tombstone, write_refusal
+from sync import errors
 from sync.access import Scope
 from sync.storage import Limits, open_store
 from sync.storage.base import ChangesQuery
@@ -130,3 +132,97 @@ def test_a_synced_replica_holds_exactly_the_readers_scope(tmp_path: Path, before
     finally:
         for database in (admin, *readers.values()):
             database.close()
+
+
+# -- hostile writers ------------------------------------------------------------------------------
+# The same documents, now also written by accounts that try to reach what is not theirs: a
+# resident, a volunteer and a coordinator whose writes go through the write rules. Whatever
+# they try, no write widens what its writer reads beyond the document written, and every
+# replica still holds exactly its reader's scope. The documents they meet are consistent, as
+# the rules keep them (a registration carries its event's town): each event has its town.
+
+HOSTILE = {
+    "resident": Principal("user:r0", "resident", person_id="person:0"),
+    "volunteer": Principal("user:v0", "volunteer"),
+    "coordinator": Principal("user:c0", "coordinator", municipalities=frozenset({"Baunatal"})),
+}
+
+def _taken(doc: dict[str, Any], who: str) -> dict[str, Any]:
+    """``doc`` claimed by ``who``: their account on a person, themselves on an event's team."""
+    if doc["type"] == "person":
+        return {**doc, "account_id": who}
+    return {**doc, "assigned_volunteers": [*doc["assigned_volunteers"], who]}
+
+
+takeover = st.builds(_taken, st.one_of(event_doc, person_doc), st.sampled_from([p.user_id for p in HOSTILE.values()]))
+TOWN_OF = {"event:e0": "Baunatal", "event:e1": "Calden"}
+consistent_operation = st.one_of(
+    st.tuples(st.just("put"), st.builds(
+        lambda event, volunteers: {"_id": event, "type": "event", "municipality": TOWN_OF[event],
+                                   "assigned_volunteers": sorted(volunteers)},
+        st.sampled_from(EVENTS), st.sets(st.sampled_from(VOLUNTEERS)))),
+    st.tuples(st.just("put"), st.builds(
+        lambda event, person: {"_id": f"registration:{event}:person:{person}", "type": "registration",
+                               "event_id": event, "person_id": f"person:{person}", "municipality": TOWN_OF[event]},
+        st.sampled_from(EVENTS), st.integers(0, 3))),
+    st.tuples(st.just("put"), st.one_of(hours_doc, person_doc)), delete, purge)
+hostile_operation = st.tuples(st.sampled_from(sorted(HOSTILE)), st.one_of(
+    write, write, delete, st.tuples(st.just("put"), takeover)))
+
+
+def rules_only(principal: Principal, database: Any, docs: dict[str, dict[str, Any]]) -> Any:
+    """The write rules without the schemas (these documents carry only what access reads)."""
+    accounts = {p.user_id: p for p in HOSTILE.values()}
+
+    def validate(new: Any, old: Any) -> Any:
+        context = WriteContext(database.reader_channels(), StaticDirectory(dict(docs), accounts))
+        reason = write_refusal(principal, new, old, context)
+        if reason is not None:
+            raise errors.forbidden(reason)
+        return tombstone(new, old) if new.get("_deleted") else None
+
+    return validate
+
+
+def attempt(database: Any, docs: dict[str, dict[str, Any]], op: tuple[str, Any]) -> str | None:
+    """A hostile write; the id written, or None if it was refused or had nothing to do."""
+    kept = dict(docs)
+    try:
+        apply(database, docs, op)
+    except errors.CouchError as error:
+        assert error.status in (403, 409), error
+        docs.clear()
+        docs.update(kept)
+        return None
+    kind, subject = op
+    return subject["_id"] if kind == "put" else subject if kind == "delete" else None
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(before=st.lists(consistent_operation, max_size=10), attacks=st.lists(hostile_operation, max_size=12))
+@example(before=[("put", {"_id": "event:e1", "type": "event", "municipality": "Calden", "assigned_volunteers": []}),
+                 ("put", {"_id": "registration:event:e1:person:1", "type": "registration", "event_id": "event:e1",
+                          "person_id": "person:1", "municipality": "Calden"}), ("delete", "event:e1")],
+         attacks=[("coordinator", ("put", {"_id": "event:e1", "type": "event", "municipality": "Baunatal",
+                                           "assigned_volunteers": ["user:c0"]}))])  # H1: take a deleted event
+def test_hostile_writes_open_nothing(tmp_path: Path, before: list[Any], attacks: list[Any]) -> None:
+    directory = tmp_path / uuid.uuid4().hex
+    store = open_store("sqlite", Limits(), directory=directory, rules=DomainRules())
+    store.create_db("m")
+    docs: dict[str, dict[str, Any]] = {}
+    with store.database("m") as admin:
+        for op in before:
+            apply(admin, docs, op)
+    scopes = {name: scope_for(principal) for name, principal in HOSTILE.items()}
+    for name, op in attacks:
+        before_reach = readable(docs, scopes[name])
+        with store.database("m", scopes[name]) as database:
+            database.validate = rules_only(HOSTILE[name], database, docs)
+            written = attempt(database, docs, op)
+        gained = readable(docs, scopes[name]) - before_reach - {written}
+        assert not gained, (name, op, gained)
+    for name, scope in {**READERS, **scopes}.items():
+        with store.database("m", scope) as database:
+            replica = Replica()
+            replica.sync(database)
+        assert replica.live == readable(docs, scope), name
