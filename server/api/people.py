@@ -38,6 +38,8 @@ class PersonSummarySchema(Schema):
 
 
 class PersonExportSchema(Schema):
+    complete = fields.Boolean(required=True, metadata={
+        "description": "true for admins and the person themself; a coordinator's export holds their towns' part"})
     person = fields.Dict(required=True)
     registrations = fields.List(fields.Dict(), required=True)
     checkins = fields.List(fields.Dict(), required=True)

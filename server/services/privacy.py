@@ -17,7 +17,7 @@ from sync import errors
 from sync.storage import Database, Store
 from sync.storage.base import AllDocsQuery, ChangesQuery
 
-from ..access.policy import Principal
+from ..access.policy import Principal, scope_for
 from . import accounts, audit, documents, maintenance
 
 _PEOPLE = AllDocsQuery.prefixed(TYPES["person"].id_prefix)
@@ -42,16 +42,27 @@ def search_people(store: Store, db_name: str, principal: Principal, text: str | 
 
 
 def export_person(store: Store, db_name: str, principal: Principal, person_id: str) -> dict[str, Any]:
-    """Everything stored about a person: their record, every document naming them, and the
-    audit entries naming those documents.
+    """What is stored about a person: their record, the documents naming them, and the audit
+    entries naming those documents.
+
+    Complete for admins and for the person themself (their right of access). A coordinator
+    gets what their role reads: the person's documents in their towns and organisations, not
+    those of other towns (``complete`` is then false; an admin gives the complete export).
 
     :raises CouchError: not_found if the principal does not see the person
     """
     person = _visible_person(store, db_name, principal, person_id)
     with store.database(db_name) as database:
         related, _ = _referring(database, person_id)
+    complete = principal.is_admin or principal.person_id == person_id
+    if not complete and related:
+        with store.database(db_name, scope_for(principal)) as scoped:
+            rows = scoped.all_docs(AllDocsQuery(keys=tuple(doc["_id"] for doc in related)))["rows"]
+        visible = {row["id"] for row in rows if "id" in row and "error" not in row}
+        related = [doc for doc in related if doc["_id"] in visible]
     ids = frozenset({person_id, *(doc["_id"] for doc in related)})
     return {
+        "complete": complete,
         "person": person,
         "registrations": [doc for doc in related if doc.get("type") == "registration"],
         "checkins": [doc for doc in related if doc.get("type") == "checkin"],
