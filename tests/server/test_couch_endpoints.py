@@ -246,3 +246,30 @@ def test_attachments_take_only_media_types_and_are_served_inert(db_url: str) -> 
     assert served.headers["X-Content-Type-Options"] == "nosniff"
     assert "sandbox" in served.headers["Content-Security-Policy"]
     assert served.headers["Content-Disposition"] == "attachment; filename*=UTF-8''page.html"
+
+
+def test_ids_with_a_slash_are_one_segment_when_encoded(db_url: str) -> None:
+    """CouchDB reads ``%2F`` in a path segment as part of the name: ``/db/a%2Fb`` is document
+    ``a/b``, not attachment ``b`` of document ``a``."""
+    created = requests.put(db_url + "/a%2Fb", json={"n": 1}, timeout=10)
+    assert created.status_code == 201 and created.json()["id"] == "a/b", created.text
+    doc = requests.get(db_url + "/a%2Fb", timeout=10).json()
+    assert doc["_id"] == "a/b" and doc["n"] == 1
+    assert requests.get(db_url + "/a%2fb", timeout=10).json()["_id"] == "a/b", "either case of the escape"
+    design = requests.put(db_url + "/_design/x%2Fy", json={"views": {}}, timeout=10)
+    assert design.status_code == 201 and design.json()["id"] == "_design/x/y", design.text
+    assert requests.get(db_url + "/_design/x%2Fy", timeout=10).json()["_id"] == "_design/x/y"
+    percent = requests.put(db_url + "/p%252Fq%2Fr", json={}, timeout=10)
+    assert percent.json()["id"] == "p%2Fq/r", "an escaped percent sign stays a percent sign"
+    assert requests.get(db_url + "/p%252Fq%2Fr", timeout=10).json()["_id"] == "p%2Fq/r"
+
+    stored = bulk(db_url, [{"_id": "bin/doc", "_attachments": {
+        "a/b.txt": {"content_type": "text/plain", "data": base64.b64encode(b"hi").decode()}}}])
+    for path in ("/bin%2Fdoc/a/b.txt", "/bin%2Fdoc/a%2Fb.txt"):
+        served = requests.get(db_url + path, timeout=10)
+        assert served.status_code == 200 and served.content == b"hi", (path, served.text)
+
+    deleted = requests.delete(db_url + "/a%2Fb", params={"rev": created.json()["rev"]}, timeout=10)
+    assert deleted.status_code == 200 and deleted.json()["id"] == "a/b", deleted.text
+    assert requests.get(db_url + "/a%2Fb", timeout=10).json() == {"error": "not_found", "reason": "deleted"}
+    assert requests.delete(db_url + "/bin%2Fdoc", params={"rev": stored[0]["rev"]}, timeout=10).status_code == 200
