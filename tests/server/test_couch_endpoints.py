@@ -273,3 +273,45 @@ def test_ids_with_a_slash_are_one_segment_when_encoded(db_url: str) -> None:
     assert deleted.status_code == 200 and deleted.json()["id"] == "a/b", deleted.text
     assert requests.get(db_url + "/a%2Fb", timeout=10).json() == {"error": "not_found", "reason": "deleted"}
     assert requests.delete(db_url + "/bin%2Fdoc", params={"rev": stored[0]["rev"]}, timeout=10).status_code == 200
+
+
+def test_attachments_are_put_and_deleted_by_their_own_url(server: LiveServer, db_url: str) -> None:
+    """``PUT``/``DELETE /db/doc/att`` as CouchDB answers them (PouchDB's putAttachment and
+    removeAttachment over HTTP)."""
+    created = requests.put(db_url + "/letter/scans/p1.png", data=b"\x89PNG", headers={"Content-Type": "image/png"},
+                           timeout=10)
+    assert created.status_code == 201, created.text
+    assert created.json() == {"ok": True, "id": "letter", "rev": created.json()["rev"]}
+    again = requests.put(db_url + "/letter/other.txt", data=b"x", timeout=10)
+    assert again.status_code == 409, "without a rev, an existing document is a conflict"
+    second = requests.put(db_url + "/letter/note.txt", params={"rev": created.json()["rev"]}, data="hallo",
+                          headers={"Content-Type": "text/plain"}, timeout=10)
+    assert second.status_code == 201 and second.json()["rev"].startswith("2-"), second.text
+    doc = requests.get(db_url + "/letter", timeout=10).json()
+    assert {name: (att["content_type"], att["length"]) for name, att in doc["_attachments"].items()} == {
+        "scans/p1.png": ("image/png", 4), "note.txt": ("text/plain", 5)}
+    assert requests.get(db_url + "/letter/scans/p1.png", timeout=10).content == b"\x89PNG"
+
+    stale = requests.delete(db_url + "/letter/note.txt", params={"rev": created.json()["rev"]}, timeout=10)
+    assert stale.status_code == 409, stale.text
+    removed = requests.delete(db_url + "/letter/scans/p1.png", headers={"If-Match": f'"{second.json()["rev"]}"'},
+                              timeout=10)
+    assert removed.status_code == 200 and removed.json() == {"ok": True, "id": "letter",
+                                                             "rev": removed.json()["rev"]}, removed.text
+    assert list(requests.get(db_url + "/letter", timeout=10).json()["_attachments"]) == ["note.txt"]
+    assert requests.get(db_url + "/letter/scans/p1.png", timeout=10).status_code == 404
+    assert requests.delete(db_url + "/nothing/a.txt", timeout=10).status_code == 404
+
+    design = requests.put(db_url + "/_design/app/index.html", data=b"<p>", headers={"Content-Type": "text/html"},
+                          timeout=10)
+    assert design.status_code == 201 and design.json()["id"] == "_design/app", design.text
+    assert requests.get(db_url + "/_design/app/index.html", timeout=10).content == b"<p>"
+    slashed = requests.put(db_url + "/a%2Fb/c%2Fd.txt", data=b"1", timeout=10)
+    assert slashed.json()["id"] == "a/b", slashed.text
+    assert "c/d.txt" in requests.get(db_url + "/a%2Fb", timeout=10).json()["_attachments"]
+
+    limit = 8 * 1024 * 1024
+    too_big = requests.put(db_url + "/big/blob.bin", data=b"\0" * (limit + 1), timeout=30)
+    assert too_big.status_code == 413, too_big.text
+    bad_type = requests.put(db_url + "/typed/a.bin", data=b"1", headers={"Content-Type": "no type"}, timeout=10)
+    assert bad_type.status_code == 400, bad_type.text
