@@ -616,6 +616,14 @@ def test_open_revs_latest(db: Database) -> None:
     assert db.open_revs("a", [first], ReadOptions(latest=True)) == [{"ok": {"_id": "a", "_rev": second, "n": 2}}]
 
 
+def test_open_revs_names_each_revision_once(branched_db: Database) -> None:
+    """CouchDB drops duplicates: two asked revisions that lead to one leaf give it once."""
+    latest = branched_db.open_revs("a", ["2-b", "3-c", "1-a"], ReadOptions(latest=True))
+    assert sorted(entry["ok"]["_rev"] for entry in latest) == ["2-x", "2-y", "3-c"]
+    assert branched_db.open_revs("a", ["2-x", "2-x", "7-q", "7-q"]) == [
+        {"ok": {"_id": "a", "_rev": "2-x", "n": 2}}, {"missing": "7-q"}]
+
+
 def test_open_revs_of_missing_document(db: Database) -> None:
     assert db.open_revs("nope", ["1-a"]) == [{"missing": "1-a"}]
     assert couch_error(lambda: db.open_revs("nope", None)).status == 404
