@@ -153,7 +153,7 @@ def _edit_attachments(db: str, doc_id: str, name: str, attachment: dict[str, Any
     return database.put(doc)
 
 
-def _own_local(local_id: str) -> str:
+def own_local(local_id: str) -> str:
     """Where a ``_local`` document of this account lives: a non-admin's under their user id,
     so one user's replication checkpoints are invisible to every other user."""
     principal = current_principal()
@@ -163,7 +163,7 @@ def _own_local(local_id: str) -> str:
 @blp.route("/<db>/_local/<path:local_id>", methods=["GET"])
 def get_local(db: str, local_id: str) -> Response:
     """A ``_local`` document, such as a replication checkpoint."""
-    doc = get_database(db).get_local(_own_local(local_id))
+    doc = get_database(db).get_local(own_local(local_id))
     return couch_json({**doc, "_id": "_local/" + local_id})
 
 
@@ -173,12 +173,12 @@ def put_local(db: str, local_id: str) -> Response:
     like any document."""
     if len(request.get_data(cache=True)) > current_app.config["SETTINGS"].max_document_size:
         raise errors.document_too_large("_local/" + local_id)
-    result = get_database(db).put_local(_own_local(local_id), json_body())
+    result = get_database(db).put_local(own_local(local_id), json_body())
     return couch_json({**result, "id": "_local/" + local_id}, 201)
 
 
 @blp.route("/<db>/_local/<path:local_id>", methods=["DELETE"])
 def delete_local(db: str, local_id: str) -> Response:
     """Delete a ``_local`` document."""
-    result = get_database(db).delete_local(_own_local(local_id), request.args.get("rev"))
+    result = get_database(db).delete_local(own_local(local_id), request.args.get("rev"))
     return couch_json({**result, "id": "_local/" + local_id})

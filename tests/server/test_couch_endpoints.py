@@ -12,6 +12,7 @@ from typing import Any
 import requests
 
 from tests.conftest import LiveServer
+from tests.server.api import team
 
 
 def bulk(url: str, docs: list[dict[str, Any]], new_edits: bool = True) -> Any:
@@ -315,3 +316,23 @@ def test_attachments_are_put_and_deleted_by_their_own_url(server: LiveServer, db
     assert too_big.status_code == 413, too_big.text
     bad_type = requests.put(db_url + "/typed/a.bin", data=b"1", headers={"Content-Type": "no type"}, timeout=10)
     assert bad_type.status_code == 400, bad_type.text
+
+
+def test_local_documents_in_bulk_docs_are_written_in_place(server: LiveServer, db_url: str) -> None:
+    """CouchDB accepts ``_local`` documents in ``_bulk_docs`` and answers them in place."""
+    answer = bulk(db_url, [{"_id": "a"}, {"_id": "_local/cp", "last_seq": 3}, {"_id": "b"}])
+    assert [entry["id"] for entry in answer] == ["a", "_local/cp", "b"]
+    assert answer[1] == {"ok": True, "id": "_local/cp", "rev": "0-1"}
+    assert requests.get(db_url + "/_local/cp", timeout=10).json() == {"_id": "_local/cp", "_rev": "0-1",
+                                                                      "last_seq": 3}
+    assert bulk(db_url, [{"_id": "_local/cp", "_rev": "0-1", "last_seq": 4}])[0]["rev"] == "0-2"
+    assert bulk(db_url, [{"_id": "_local/cp", "_rev": "0-2", "_deleted": True}])[0]["ok"] is True
+    assert requests.get(db_url + "/_local/cp", timeout=10).status_code == 404
+    assert requests.get(db_url + "/_changes", timeout=10).json()["results"][-1]["id"] == "b"
+
+    people = team(server)
+    mine = bulk(people.volunteer.db_url, [{"_id": "_local/device-cp", "last_seq": 7}])
+    assert mine == [{"ok": True, "id": "_local/device-cp", "rev": "0-1"}]
+    assert requests.get(people.volunteer.db_url + "/_local/device-cp", timeout=10).json()["last_seq"] == 7
+    assert requests.get(people.admin.db_url + "/_local/device-cp", timeout=10).status_code == 404, \
+        "a non-admin's _local documents live under their account, as through the _local routes"
