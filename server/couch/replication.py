@@ -151,6 +151,8 @@ def all_docs(db: str) -> Response:
     endkey = _string_param("endkey", "end_key")
     if key is not None:
         startkey = endkey = _as_key(key)
+    if keys and (startkey is not None or endkey is not None):
+        raise errors.query_parse_error("`keys` is incompatible with `key`, `start_key` and `end_key`")
     query = AllDocsQuery(
         keys=tuple(keys) if keys is not None else None,
         startkey=startkey,
@@ -163,7 +165,13 @@ def all_docs(db: str) -> Response:
         conflicts=flag("conflicts"),
         attachments=flag("attachments"),
     )
-    return couch_json(get_database(db).all_docs(query))
+    database = get_database(db)
+    # Read before the rows, as CouchDB does: a reader resuming from it misses nothing.
+    update_seq = database.update_seq() if flag("update_seq") else None
+    answer = database.all_docs(query)
+    if update_seq is not None:
+        answer["update_seq"] = update_seq
+    return couch_json(answer)
 
 
 def _string_param(*names: str) -> str | None:

@@ -336,3 +336,20 @@ def test_local_documents_in_bulk_docs_are_written_in_place(server: LiveServer, d
     assert requests.get(people.volunteer.db_url + "/_local/device-cp", timeout=10).json()["last_seq"] == 7
     assert requests.get(people.admin.db_url + "/_local/device-cp", timeout=10).status_code == 404, \
         "a non-admin's _local documents live under their account, as through the _local routes"
+
+
+def test_all_docs_refuses_keys_with_a_range_and_reports_update_seq(db_url: str) -> None:
+    bulk(db_url, [{"_id": "a"}, {"_id": "b"}])
+    for params in ({"startkey": '"a"'}, {"endkey": '"b"'}, {"key": '"a"'}, {"start_key": '"a"'}):
+        refused = requests.get(db_url + "/_all_docs", params={"keys": '["a"]', **params}, timeout=10)
+        assert refused.status_code == 400, (params, refused.text)
+        assert refused.json() == {"error": "query_parse_error",
+                                  "reason": "`keys` is incompatible with `key`, `start_key` and `end_key`"}
+    posted = requests.post(db_url + "/_all_docs", params={"startkey": '"a"'}, json={"keys": ["a"]}, timeout=10)
+    assert posted.status_code == 400 and posted.json()["error"] == "query_parse_error"
+    assert requests.get(db_url + "/_all_docs", params={"keys": "[]", "startkey": '"a"'}, timeout=10).status_code == 200
+
+    answer = requests.get(db_url + "/_all_docs", params={"update_seq": "true"}, timeout=10).json()
+    assert answer["update_seq"] == requests.get(db_url, timeout=10).json()["update_seq"]
+    assert [row["id"] for row in answer["rows"]] == ["a", "b"]
+    assert "update_seq" not in requests.get(db_url + "/_all_docs", timeout=10).json()
