@@ -160,14 +160,14 @@ def own_local(local_id: str) -> str:
     return local_id if principal.is_admin else f"{principal.user_id}/{local_id}"
 
 
-@blp.route("/<db>/_local/<path:local_id>", methods=["GET"])
+@blp.route("/<db>/_local/<local_id>", methods=["GET"])
 def get_local(db: str, local_id: str) -> Response:
     """A ``_local`` document, such as a replication checkpoint."""
     doc = get_database(db).get_local(own_local(local_id))
     return couch_json({**doc, "_id": "_local/" + local_id})
 
 
-@blp.route("/<db>/_local/<path:local_id>", methods=["PUT"])
+@blp.route("/<db>/_local/<local_id>", methods=["PUT"])
 def put_local(db: str, local_id: str) -> Response:
     """Write a ``_local`` document; it is never replicated, keeps no history, and is bounded
     like any document."""
@@ -177,8 +177,14 @@ def put_local(db: str, local_id: str) -> Response:
     return couch_json({**result, "id": "_local/" + local_id}, 201)
 
 
-@blp.route("/<db>/_local/<path:local_id>", methods=["DELETE"])
+@blp.route("/<db>/_local/<local_id>", methods=["DELETE"])
 def delete_local(db: str, local_id: str) -> Response:
     """Delete a ``_local`` document."""
     result = get_database(db).delete_local(own_local(local_id), request.args.get("rev"))
     return couch_json({**result, "id": "_local/" + local_id})
+
+
+@blp.route("/<db>/_local/<local_id>/<path:name>", methods=["GET", "HEAD", "PUT", "DELETE"])
+def local_attachment(db: str, local_id: str, name: str) -> Response:
+    """Refused, as CouchDB refuses it: ``_local`` documents have no attachments."""
+    raise errors.bad_request("_local documents do not accept attachments.")

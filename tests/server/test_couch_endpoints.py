@@ -353,3 +353,13 @@ def test_all_docs_refuses_keys_with_a_range_and_reports_update_seq(db_url: str) 
     assert answer["update_seq"] == requests.get(db_url, timeout=10).json()["update_seq"]
     assert [row["id"] for row in answer["rows"]] == ["a", "b"]
     assert "update_seq" not in requests.get(db_url + "/_all_docs", timeout=10).json()
+
+
+def test_local_documents_take_no_attachments(db_url: str) -> None:
+    assert requests.put(db_url + "/_local/cp", json={"n": 1}, timeout=10).status_code == 201
+    for method in ("GET", "PUT", "DELETE"):
+        answer = requests.request(method, db_url + "/_local/cp/file.txt", data=b"x", timeout=10)
+        assert answer.status_code == 400, (method, answer.text)
+        assert answer.json() == {"error": "bad_request", "reason": "_local documents do not accept attachments."}
+    assert requests.put(db_url + "/_local/a%2Fb", json={"n": 2}, timeout=10).json()["id"] == "_local/a/b"
+    assert requests.get(db_url + "/_local/a%2Fb", timeout=10).json()["n"] == 2

@@ -36,8 +36,10 @@ NOT_DOCUMENT_WRITES = {
     ("/sync/<db>/_design/<docid>", "DELETE"): "the synced database holds no design documents",
     ("/sync/<db>/_design/<docid>/<path:name>", "PUT"): "the synced database holds no design documents",
     ("/sync/<db>/_design/<docid>/<path:name>", "DELETE"): "the synced database holds no design documents",
-    ("/sync/<db>/_local/<path:local_id>", "PUT"): "a replication checkpoint, never replicated",
-    ("/sync/<db>/_local/<path:local_id>", "DELETE"): "a replication checkpoint",
+    ("/sync/<db>/_local/<local_id>", "PUT"): "a replication checkpoint, never replicated",
+    ("/sync/<db>/_local/<local_id>", "DELETE"): "a replication checkpoint",
+    ("/sync/<db>/_local/<local_id>/<path:name>", "PUT"): "refused: _local documents take no attachments",
+    ("/sync/<db>/_local/<local_id>/<path:name>", "DELETE"): "refused: _local documents take no attachments",
 }
 
 # A case writes through the route as someone and returns (who, via, action, document id).
