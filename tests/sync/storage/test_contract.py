@@ -779,6 +779,22 @@ def test_attachment_bytes_read_back_identical(att_db: tuple[Database, str]) -> N
     assert "stub" not in inline
 
 
+def test_inline_attachments_carry_data_without_length(att_db: tuple[Database, str]) -> None:
+    """CouchDB sends ``data`` in place of ``stub`` and ``length`` (``attachments=true``), on
+    every read path."""
+    db, rev = att_db
+    expected = {"content_type": CONTENT_TYPE, "digest": md5_digest(DATA), "revpos": 1, "data": b64(DATA)}
+    with_data = ReadOptions(attachments=True)
+    assert db.get("doc", options=with_data)["_attachments"]["blob.bin"] == expected
+    assert db.open_revs("doc", [rev], with_data)[0]["ok"]["_attachments"]["blob.bin"] == expected
+    got = db.bulk_get([{"id": "doc", "rev": rev}], with_data)
+    assert got[0]["docs"][0]["ok"]["_attachments"]["blob.bin"] == expected
+    rows = db.all_docs(AllDocsQuery(include_docs=True, attachments=True))["rows"]
+    assert rows[0]["doc"]["_attachments"]["blob.bin"] == expected
+    feed = db.changes(ChangesQuery(include_docs=True, attachments=True))
+    assert feed.results[0].doc["_attachments"]["blob.bin"] == expected
+
+
 def test_stub_keeps_attachment_on_update(att_db: tuple[Database, str]) -> None:
     db, rev = att_db
     second = put(db, {"_id": "doc", "_rev": rev, "n": 2, "_attachments": {
