@@ -624,6 +624,17 @@ def test_open_revs_names_each_revision_once(branched_db: Database) -> None:
         {"ok": {"_id": "a", "_rev": "2-x", "n": 2}}, {"missing": "7-q"}]
 
 
+def test_replication_fields_are_kept_like_any_field(db: Database) -> None:
+    """CouchDB accepts the replicator's ``_replication_*`` fields and keeps them in the body;
+    other unknown special fields stay refused."""
+    fields = {"_replication_id": "r1", "_replication_state": "triggered",
+              "_replication_state_time": "2026-12-01T10:00:00Z", "_replication_state_reason": "none",
+              "_replication_stats": {"docs_written": 3}}
+    rev = put(db, {"_id": "job", "n": 1, **fields})
+    assert db.get("job") == {"_id": "job", "_rev": rev, "n": 1, **fields}
+    assert couch_error(lambda: db.put({"_id": "bad", "_replication_other": 1})).status == 400
+
+
 def test_open_revs_of_missing_document(db: Database) -> None:
     assert db.open_revs("nope", ["1-a"]) == [{"missing": "1-a"}]
     assert couch_error(lambda: db.open_revs("nope", None)).status == 404
