@@ -22,6 +22,10 @@ from .revs import parse_rev
 # Special fields a client may send; the read-only ones are ignored on write, as CouchDB does.
 _WRITABLE_SPECIALS = {"_id", "_rev", "_deleted", "_revisions", "_attachments"}
 _IGNORED_SPECIALS = {"_conflicts", "_deleted_conflicts", "_revs_info", "_local_seq"}
+# The replicator's state fields, which CouchDB keeps in the body like any field (couch_doc's
+# transfer_fields); PouchDB reserves the same names.
+REPLICATION_FIELDS = frozenset({"_replication_id", "_replication_state", "_replication_state_time",
+                                "_replication_state_reason", "_replication_stats"})
 # CouchDB sets no limit; ours keeps ids indexable and is far above any real client's.
 MAX_ID_LENGTH = 4096
 # A media type as HTTP defines it (RFC 9110: type "/" subtype, parameters), ASCII only and
@@ -98,7 +102,8 @@ def parse_edit(raw: object, new_edits: bool, max_size: int) -> DocEdit:
     """
     if not isinstance(raw, dict):
         raise errors.bad_request("Document must be a JSON object")
-    unknown = [key for key in raw if key.startswith("_") and key not in _WRITABLE_SPECIALS | _IGNORED_SPECIALS]
+    unknown = [key for key in raw if key.startswith("_")
+               and key not in _WRITABLE_SPECIALS | _IGNORED_SPECIALS | REPLICATION_FIELDS]
     if unknown:
         raise errors.doc_validation(f"Bad special document member: {unknown[0]}")
     if "_id" in raw or not new_edits:
@@ -110,7 +115,7 @@ def parse_edit(raw: object, new_edits: bool, max_size: int) -> DocEdit:
     deleted = raw.get("_deleted", False)
     if not isinstance(deleted, bool):
         raise errors.bad_request("_deleted must be a boolean")
-    body = {key: value for key, value in raw.items() if not key.startswith("_")}
+    body = {key: value for key, value in raw.items() if not key.startswith("_") or key in REPLICATION_FIELDS}
     edit = DocEdit(id=doc_id, body=body, deleted=deleted, attachments=_parse_attachments(raw.get("_attachments")))
     rev = raw.get("_rev")
     if rev is not None:

@@ -29,6 +29,11 @@ def bad_request(reason: str) -> CouchError:
     return CouchError(400, "bad_request", reason)
 
 
+def query_parse_error(reason: str) -> CouchError:
+    """400: query parameters that contradict each other (CouchDB's view argument checks)."""
+    return CouchError(400, "query_parse_error", reason)
+
+
 def illegal_database_name(reason: str) -> CouchError:
     """400: the name breaks CouchDB's rule for database names."""
     return CouchError(400, "illegal_database_name", reason)

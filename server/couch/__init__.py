@@ -5,7 +5,9 @@ Views parse the request, call the store, and return; the store owns every rule.
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+from typing import Any
+
+from flask import Blueprint, Flask, request
 
 blp = Blueprint("couch", __name__)
 
@@ -14,7 +16,14 @@ def init_app(app: Flask) -> None:
     """Serve the wire protocol under ``/sync``, with this process's open-feed limits."""
     app.extensions["feed_slots"] = feeds.FeedSlots(app.config["SETTINGS"].max_feeds_per_account)
     app.register_blueprint(blp, url_prefix=COUCH_PREFIX)
+    app.wsgi_app = paths.RawPathRouting(app.wsgi_app, COUCH_PREFIX)  # type: ignore[method-assign]
+
+
+@blp.url_value_preprocessor
+def _decode_segments(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    paths.unescape_segments(request.environ, values)
+
 
 # Importing the modules registers their routes on ``blp``.
 from ..errors import COUCH_PREFIX  # noqa: E402
-from . import databases, documents, feeds, replication  # noqa: E402,F401
+from . import databases, documents, feeds, paths, replication  # noqa: E402,F401

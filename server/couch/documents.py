@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+from typing import Any
 from urllib.parse import quote
 
 from flask import Response, current_app, request
@@ -64,7 +66,7 @@ def post_document(db: str) -> Response:
 @blp.route("/<db>/_design/<docid>", methods=["DELETE"], defaults={"design": True})
 def delete_document(db: str, docid: str, design: bool) -> Response:
     """Delete a document: a new revision with ``_deleted: true`` on the given ``rev``."""
-    rev = request.args.get("rev") or request.headers.get("If-Match", "").strip('"') or None
+    rev = _request_rev()
     if rev is None:
         raise errors.conflict()
     doc = {"_id": _doc_id(docid, design), "_rev": rev, "_deleted": True}
@@ -72,10 +74,20 @@ def delete_document(db: str, docid: str, design: bool) -> Response:
     return couch_json(result)
 
 
-@blp.route("/<db>/<docid>/<path:name>", methods=["GET", "HEAD"])
-def get_attachment(db: str, docid: str, name: str) -> Response:
+def _request_rev() -> str | None:
+    """The revision a write applies to, from ``?rev=`` or ``If-Match`` (which must agree)."""
+    rev = request.args.get("rev") or None
+    etag = request.headers.get("If-Match", "").strip('"') or None
+    if rev is not None and etag is not None and rev != etag:
+        raise errors.bad_request("Document rev and etag have different values")
+    return rev or etag
+
+
+@blp.route("/<db>/<docid>/<path:name>", methods=["GET", "HEAD"], defaults={"design": False})
+@blp.route("/<db>/_design/<docid>/<path:name>", methods=["GET", "HEAD"], defaults={"design": True})
+def get_attachment(db: str, docid: str, name: str, design: bool) -> Response:
     """An attachment's bytes, from ``rev`` or the winning revision."""
-    attachment = get_database(db).get_attachment(docid, name, request.args.get("rev"))
+    attachment = get_database(db).get_attachment(_doc_id(docid, design), name, request.args.get("rev"))
     # A media type stored before the write check (or by another server) must not make the
     # read fail for everyone who replicates the document: it is served as plain bytes then.
     media_type = attachment.content_type if is_media_type(attachment.content_type) else "application/octet-stream"
@@ -89,32 +101,90 @@ def get_attachment(db: str, docid: str, name: str) -> Response:
     return response
 
 
-def _own_local(local_id: str) -> str:
+@blp.route("/<db>/<docid>/<path:name>", methods=["PUT"], defaults={"design": False})
+@blp.route("/<db>/_design/<docid>/<path:name>", methods=["PUT"], defaults={"design": True})
+def put_attachment(db: str, docid: str, name: str, design: bool) -> Response:
+    """Add or replace one attachment from the raw body: a new revision of ``rev``, or a new
+    document when no ``rev`` is given, as CouchDB does."""
+    doc_id = _doc_id(docid, design)
+    limit = current_app.config["SETTINGS"].max_document_size
+    if (request.content_length or 0) > limit or len(data := request.get_data(cache=False)) > limit:
+        raise errors.document_too_large(doc_id)
+    attachment = {"content_type": request.headers.get("Content-Type", "application/octet-stream"),
+                  "data": base64.b64encode(data).decode("ascii")}
+    result = _edit_attachments(db, doc_id, name, attachment)
+    response = couch_json(result, 201)
+    response.headers["Location"] = request.base_url
+    return response
+
+
+@blp.route("/<db>/<docid>/<path:name>", methods=["DELETE"], defaults={"design": False})
+@blp.route("/<db>/_design/<docid>/<path:name>", methods=["DELETE"], defaults={"design": True})
+def delete_attachment(db: str, docid: str, name: str, design: bool) -> Response:
+    """Remove one attachment: a new revision of ``rev`` without it."""
+    return couch_json(_edit_attachments(db, _doc_id(docid, design), name, None))
+
+
+def _edit_attachments(db: str, doc_id: str, name: str, attachment: dict[str, Any] | None) -> dict[str, Any]:
+    """Write the revision that replaces (or, for None, drops) attachment ``name`` through the
+    one write path, so write rules, validation and the journal apply as to any document. The
+    other attachments go as stubs; without a rev the edit creates the document (CouchDB's
+    ``db_attachment_req``), which is a conflict if it exists."""
+    database = get_database(db)
+    rev = _request_rev()
+    if rev is None:
+        if attachment is None:
+            database.get(doc_id)  # a 404 for a missing document, as CouchDB answers
+        doc: dict[str, Any] = {"_id": doc_id}
+    else:
+        try:
+            doc = database.get(doc_id, rev)
+        except errors.CouchError as error:
+            if error.status != 404:
+                raise
+            # Only leaves keep a body here (CouchDB keeps older ones until compaction): a rev
+            # of an existing document that cannot be read is not its current one.
+            database.get(doc_id)
+            raise errors.conflict() from None
+    attachments = {key: value for key, value in doc.get("_attachments", {}).items() if key != name}
+    if attachment is not None:
+        attachments[name] = attachment
+    doc["_attachments"] = attachments
+    return database.put(doc)
+
+
+def own_local(local_id: str) -> str:
     """Where a ``_local`` document of this account lives: a non-admin's under their user id,
     so one user's replication checkpoints are invisible to every other user."""
     principal = current_principal()
     return local_id if principal.is_admin else f"{principal.user_id}/{local_id}"
 
 
-@blp.route("/<db>/_local/<path:local_id>", methods=["GET"])
+@blp.route("/<db>/_local/<local_id>", methods=["GET"])
 def get_local(db: str, local_id: str) -> Response:
     """A ``_local`` document, such as a replication checkpoint."""
-    doc = get_database(db).get_local(_own_local(local_id))
+    doc = get_database(db).get_local(own_local(local_id))
     return couch_json({**doc, "_id": "_local/" + local_id})
 
 
-@blp.route("/<db>/_local/<path:local_id>", methods=["PUT"])
+@blp.route("/<db>/_local/<local_id>", methods=["PUT"])
 def put_local(db: str, local_id: str) -> Response:
     """Write a ``_local`` document; it is never replicated, keeps no history, and is bounded
     like any document."""
     if len(request.get_data(cache=True)) > current_app.config["SETTINGS"].max_document_size:
         raise errors.document_too_large("_local/" + local_id)
-    result = get_database(db).put_local(_own_local(local_id), json_body())
+    result = get_database(db).put_local(own_local(local_id), json_body())
     return couch_json({**result, "id": "_local/" + local_id}, 201)
 
 
-@blp.route("/<db>/_local/<path:local_id>", methods=["DELETE"])
+@blp.route("/<db>/_local/<local_id>", methods=["DELETE"])
 def delete_local(db: str, local_id: str) -> Response:
     """Delete a ``_local`` document."""
-    result = get_database(db).delete_local(_own_local(local_id), request.args.get("rev"))
+    result = get_database(db).delete_local(own_local(local_id), request.args.get("rev"))
     return couch_json({**result, "id": "_local/" + local_id})
+
+
+@blp.route("/<db>/_local/<local_id>/<path:name>", methods=["GET", "HEAD", "PUT", "DELETE"])
+def local_attachment(db: str, local_id: str, name: str) -> Response:
+    """Refused, as CouchDB refuses it: ``_local`` documents have no attachments."""
+    raise errors.bad_request("_local documents do not accept attachments.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+import orjson
 from flask import Response, current_app, request
 
 from sync import errors
@@ -15,6 +16,7 @@ from ..access.identity import credential_check, current_principal
 from ..errors import couch_json
 from ..extensions import database_opener, get_database, get_store
 from . import blp, feeds
+from .documents import own_local
 from .params import bounded, flag, integer, json_body, json_object_body, json_param, read_options
 
 _STREAM_HEADERS = {"Cache-Control": "must-revalidate", "X-Accel-Buffering": "no"}
@@ -102,8 +104,32 @@ def bulk_docs(db: str) -> Response:
     new_edits = body.get("new_edits", True)
     if not isinstance(new_edits, bool):
         raise errors.bad_request("new_edits must be a boolean")
-    outcomes = get_database(db).write(bounded(body.get("docs")), new_edits)
+    docs = bounded(body.get("docs"))
+    if not isinstance(docs, list):
+        raise errors.bad_request("docs must be an array")
+    database = get_database(db)
+    local = [index for index, doc in enumerate(docs) if _is_local(doc)]
+    outcomes = database.write([doc for doc in docs if not _is_local(doc)], new_edits)
+    for index in local:  # answered in place, as CouchDB does
+        outcomes.insert(index, _write_local(database, docs[index]))
     return couch_json(wire_results(outcomes, new_edits), 201)
+
+
+def _is_local(doc: object) -> bool:
+    return isinstance(doc, dict) and isinstance(doc.get("_id"), str) and doc["_id"].startswith("_local/")
+
+
+def _write_local(database: Database, doc: dict[str, Any]) -> tuple[str | None, str | errors.CouchError]:
+    """A ``_local`` document of ``_bulk_docs``, kept where the ``_local`` routes keep it."""
+    doc_id: str = doc["_id"]
+    if len(orjson.dumps(doc)) > current_app.config["SETTINGS"].max_document_size:
+        raise errors.document_too_large(doc_id)
+    try:
+        return doc_id, database.put_local(own_local(doc_id.removeprefix("_local/")), doc)["rev"]
+    except errors.CouchError as error:
+        if error.status >= 500:
+            raise
+        return doc_id, error
 
 
 @blp.post("/<db>/_bulk_get")
@@ -125,6 +151,8 @@ def all_docs(db: str) -> Response:
     endkey = _string_param("endkey", "end_key")
     if key is not None:
         startkey = endkey = _as_key(key)
+    if keys and (startkey is not None or endkey is not None):
+        raise errors.query_parse_error("`keys` is incompatible with `key`, `start_key` and `end_key`")
     query = AllDocsQuery(
         keys=tuple(keys) if keys is not None else None,
         startkey=startkey,
@@ -137,7 +165,13 @@ def all_docs(db: str) -> Response:
         conflicts=flag("conflicts"),
         attachments=flag("attachments"),
     )
-    return couch_json(get_database(db).all_docs(query))
+    database = get_database(db)
+    # Read before the rows, as CouchDB does: a reader resuming from it misses nothing.
+    update_seq = database.update_seq() if flag("update_seq") else None
+    answer = database.all_docs(query)
+    if update_seq is not None:
+        answer["update_seq"] = update_seq
+    return couch_json(answer)
 
 
 def _string_param(*names: str) -> str | None:

@@ -148,7 +148,7 @@ class Database(ABC):
         check_doc_id(doc_id)
         for rev in revs or []:
             check_rev(rev)
-        return self._open_revs(doc_id, revs, options)
+        return _each_once(self._open_revs(doc_id, revs, options))
 
     def bulk_get(self, requests: object, options: ReadOptions = WINNER_ONLY) -> list[dict[str, Any]]:
         """``_bulk_get``: many documents and revisions in one round trip.
@@ -450,3 +450,16 @@ __all__ = [
     "AllDocsQuery", "Attachment", "Blocking", "Change", "ChangesPage", "ChangesQuery", "Database", "Limits",
     "ReadOptions", "Seq", "Store", "check_db_name", "run_here", "wire_results",
 ]
+
+
+def _each_once(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``open_revs`` entries without repeats: CouchDB names each revision once, even when two
+    asked revisions lead to the same leaf (``latest``) or one is asked twice."""
+    seen: set[tuple[str, str]] = set()
+    unique: list[dict[str, Any]] = []
+    for entry in entries:
+        key = ("ok", entry["ok"]["_rev"]) if "ok" in entry else ("missing", str(entry.get("missing")))
+        if key not in seen:
+            seen.add(key)
+            unique.append(entry)
+    return unique

@@ -183,6 +183,59 @@ const scenarios = {
     };
   },
 
+  // Ids and attachment names with "/" (PouchDB sends ids as one encoded segment, a%2Fb),
+  // pushed, pulled and used by id on the server.
+  async slash_ids({ url }) {
+    const remote = new PouchDB(url);
+    const a = local();
+    const b = local();
+    const text = Buffer.from('mit Schrägstrich', 'utf8');
+    await a.bulkDocs([
+      { _id: 'bin_doc/with/slash', _attachments: { 'foo/bar.txt': { content_type: 'text/plain', data: text } } },
+      { _id: 'plain', n: 1 },
+    ]);
+    const push = await a.replicate.to(url);
+    const pull = await b.replicate.from(url);
+    const put = await remote.put({ _id: 'x/y', n: 2 });
+    const read = await remote.get('x/y');
+    const removed = await remote.remove('x/y', put.rev);
+    return {
+      push: { status: push.status, written: push.docs_written, failures: push.doc_write_failures },
+      pull: { status: pull.status, written: pull.docs_written, failures: pull.doc_write_failures },
+      pulled_ids: (await b.allDocs()).rows.map((row) => row.id).sort(),
+      pulled_attachment: (await b.getAttachment('bin_doc/with/slash', 'foo/bar.txt')).toString('utf8'),
+      remote_attachment: (await remote.getAttachment('bin_doc/with/slash', 'foo/bar.txt')).toString('utf8'),
+      remote_id: (await remote.get('bin_doc/with/slash'))._id,
+      read: { id: read._id, n: read.n },
+      removed: removed.ok === true && removed.id === 'x/y',
+    };
+  },
+
+  // putAttachment / getAttachment / removeAttachment over HTTP, then a pull of the result.
+  async put_attachment({ url }) {
+    const remote = new PouchDB(url);
+    const bytes = crypto.randomBytes(3000);
+    const created = await remote.putAttachment('att/doc', 'scans/p1.bin', bytes, 'application/octet-stream');
+    const second = await remote.putAttachment('att/doc', 'note.txt', created.rev, Buffer.from('hallo'), 'text/plain');
+    const got = await remote.getAttachment('att/doc', 'scans/p1.bin');
+    const withBoth = await remote.get('att/doc');
+    const removed = await remote.removeAttachment('att/doc', 'scans/p1.bin', second.rev);
+    const after = await remote.get('att/doc');
+    const b = local();
+    const pull = await b.replicate.from(url);
+    return {
+      created: { ok: created.ok, id: created.id, rev: created.rev },
+      second: { ok: second.ok, rev: second.rev },
+      same_bytes: sha256(got) === sha256(bytes),
+      names_with_both: Object.keys(withBoth._attachments).sort(),
+      removed: { ok: removed.ok, rev: removed.rev },
+      names_after: Object.keys(after._attachments).sort(),
+      after_rev: after._rev,
+      pull: { status: pull.status, failures: pull.doc_write_failures },
+      pulled_note: (await b.getAttachment('att/doc', 'note.txt')).toString('utf8'),
+    };
+  },
+
   // Push a named local replica (seeded once with N docs) to the server; used across a crash.
   async push_named({ url, name, count }) {
     const source = new Local(name);

@@ -12,6 +12,7 @@ from typing import Any
 import requests
 
 from tests.conftest import LiveServer
+from tests.server.api import team
 
 
 def bulk(url: str, docs: list[dict[str, Any]], new_edits: bool = True) -> Any:
@@ -246,3 +247,119 @@ def test_attachments_take_only_media_types_and_are_served_inert(db_url: str) -> 
     assert served.headers["X-Content-Type-Options"] == "nosniff"
     assert "sandbox" in served.headers["Content-Security-Policy"]
     assert served.headers["Content-Disposition"] == "attachment; filename*=UTF-8''page.html"
+
+
+def test_ids_with_a_slash_are_one_segment_when_encoded(db_url: str) -> None:
+    """CouchDB reads ``%2F`` in a path segment as part of the name: ``/db/a%2Fb`` is document
+    ``a/b``, not attachment ``b`` of document ``a``."""
+    created = requests.put(db_url + "/a%2Fb", json={"n": 1}, timeout=10)
+    assert created.status_code == 201 and created.json()["id"] == "a/b", created.text
+    doc = requests.get(db_url + "/a%2Fb", timeout=10).json()
+    assert doc["_id"] == "a/b" and doc["n"] == 1
+    assert requests.get(db_url + "/a%2fb", timeout=10).json()["_id"] == "a/b", "either case of the escape"
+    design = requests.put(db_url + "/_design/x%2Fy", json={"views": {}}, timeout=10)
+    assert design.status_code == 201 and design.json()["id"] == "_design/x/y", design.text
+    assert requests.get(db_url + "/_design/x%2Fy", timeout=10).json()["_id"] == "_design/x/y"
+    percent = requests.put(db_url + "/p%252Fq%2Fr", json={}, timeout=10)
+    assert percent.json()["id"] == "p%2Fq/r", "an escaped percent sign stays a percent sign"
+    assert requests.get(db_url + "/p%252Fq%2Fr", timeout=10).json()["_id"] == "p%2Fq/r"
+
+    stored = bulk(db_url, [{"_id": "bin/doc", "_attachments": {
+        "a/b.txt": {"content_type": "text/plain", "data": base64.b64encode(b"hi").decode()}}}])
+    for path in ("/bin%2Fdoc/a/b.txt", "/bin%2Fdoc/a%2Fb.txt"):
+        served = requests.get(db_url + path, timeout=10)
+        assert served.status_code == 200 and served.content == b"hi", (path, served.text)
+
+    deleted = requests.delete(db_url + "/a%2Fb", params={"rev": created.json()["rev"]}, timeout=10)
+    assert deleted.status_code == 200 and deleted.json()["id"] == "a/b", deleted.text
+    assert requests.get(db_url + "/a%2Fb", timeout=10).json() == {"error": "not_found", "reason": "deleted"}
+    assert requests.delete(db_url + "/bin%2Fdoc", params={"rev": stored[0]["rev"]}, timeout=10).status_code == 200
+
+
+def test_attachments_are_put_and_deleted_by_their_own_url(server: LiveServer, db_url: str) -> None:
+    """``PUT``/``DELETE /db/doc/att`` as CouchDB answers them (PouchDB's putAttachment and
+    removeAttachment over HTTP)."""
+    created = requests.put(db_url + "/letter/scans/p1.png", data=b"\x89PNG", headers={"Content-Type": "image/png"},
+                           timeout=10)
+    assert created.status_code == 201, created.text
+    assert created.json() == {"ok": True, "id": "letter", "rev": created.json()["rev"]}
+    again = requests.put(db_url + "/letter/other.txt", data=b"x", timeout=10)
+    assert again.status_code == 409, "without a rev, an existing document is a conflict"
+    second = requests.put(db_url + "/letter/note.txt", params={"rev": created.json()["rev"]}, data="hallo",
+                          headers={"Content-Type": "text/plain"}, timeout=10)
+    assert second.status_code == 201 and second.json()["rev"].startswith("2-"), second.text
+    doc = requests.get(db_url + "/letter", timeout=10).json()
+    assert {name: (att["content_type"], att["length"]) for name, att in doc["_attachments"].items()} == {
+        "scans/p1.png": ("image/png", 4), "note.txt": ("text/plain", 5)}
+    assert requests.get(db_url + "/letter/scans/p1.png", timeout=10).content == b"\x89PNG"
+
+    stale = requests.delete(db_url + "/letter/note.txt", params={"rev": created.json()["rev"]}, timeout=10)
+    assert stale.status_code == 409, stale.text
+    removed = requests.delete(db_url + "/letter/scans/p1.png", headers={"If-Match": f'"{second.json()["rev"]}"'},
+                              timeout=10)
+    assert removed.status_code == 200 and removed.json() == {"ok": True, "id": "letter",
+                                                             "rev": removed.json()["rev"]}, removed.text
+    assert list(requests.get(db_url + "/letter", timeout=10).json()["_attachments"]) == ["note.txt"]
+    assert requests.get(db_url + "/letter/scans/p1.png", timeout=10).status_code == 404
+    assert requests.delete(db_url + "/nothing/a.txt", timeout=10).status_code == 404
+
+    design = requests.put(db_url + "/_design/app/index.html", data=b"<p>", headers={"Content-Type": "text/html"},
+                          timeout=10)
+    assert design.status_code == 201 and design.json()["id"] == "_design/app", design.text
+    assert requests.get(db_url + "/_design/app/index.html", timeout=10).content == b"<p>"
+    slashed = requests.put(db_url + "/a%2Fb/c%2Fd.txt", data=b"1", timeout=10)
+    assert slashed.json()["id"] == "a/b", slashed.text
+    assert "c/d.txt" in requests.get(db_url + "/a%2Fb", timeout=10).json()["_attachments"]
+
+    limit = 8 * 1024 * 1024
+    too_big = requests.put(db_url + "/big/blob.bin", data=b"\0" * (limit + 1), timeout=30)
+    assert too_big.status_code == 413, too_big.text
+    bad_type = requests.put(db_url + "/typed/a.bin", data=b"1", headers={"Content-Type": "no type"}, timeout=10)
+    assert bad_type.status_code == 400, bad_type.text
+
+
+def test_local_documents_in_bulk_docs_are_written_in_place(server: LiveServer, db_url: str) -> None:
+    """CouchDB accepts ``_local`` documents in ``_bulk_docs`` and answers them in place."""
+    answer = bulk(db_url, [{"_id": "a"}, {"_id": "_local/cp", "last_seq": 3}, {"_id": "b"}])
+    assert [entry["id"] for entry in answer] == ["a", "_local/cp", "b"]
+    assert answer[1] == {"ok": True, "id": "_local/cp", "rev": "0-1"}
+    assert requests.get(db_url + "/_local/cp", timeout=10).json() == {"_id": "_local/cp", "_rev": "0-1",
+                                                                      "last_seq": 3}
+    assert bulk(db_url, [{"_id": "_local/cp", "_rev": "0-1", "last_seq": 4}])[0]["rev"] == "0-2"
+    assert bulk(db_url, [{"_id": "_local/cp", "_rev": "0-2", "_deleted": True}])[0]["ok"] is True
+    assert requests.get(db_url + "/_local/cp", timeout=10).status_code == 404
+    assert requests.get(db_url + "/_changes", timeout=10).json()["results"][-1]["id"] == "b"
+
+    people = team(server)
+    mine = bulk(people.volunteer.db_url, [{"_id": "_local/device-cp", "last_seq": 7}])
+    assert mine == [{"ok": True, "id": "_local/device-cp", "rev": "0-1"}]
+    assert requests.get(people.volunteer.db_url + "/_local/device-cp", timeout=10).json()["last_seq"] == 7
+    assert requests.get(people.admin.db_url + "/_local/device-cp", timeout=10).status_code == 404, \
+        "a non-admin's _local documents live under their account, as through the _local routes"
+
+
+def test_all_docs_refuses_keys_with_a_range_and_reports_update_seq(db_url: str) -> None:
+    bulk(db_url, [{"_id": "a"}, {"_id": "b"}])
+    for params in ({"startkey": '"a"'}, {"endkey": '"b"'}, {"key": '"a"'}, {"start_key": '"a"'}):
+        refused = requests.get(db_url + "/_all_docs", params={"keys": '["a"]', **params}, timeout=10)
+        assert refused.status_code == 400, (params, refused.text)
+        assert refused.json() == {"error": "query_parse_error",
+                                  "reason": "`keys` is incompatible with `key`, `start_key` and `end_key`"}
+    posted = requests.post(db_url + "/_all_docs", params={"startkey": '"a"'}, json={"keys": ["a"]}, timeout=10)
+    assert posted.status_code == 400 and posted.json()["error"] == "query_parse_error"
+    assert requests.get(db_url + "/_all_docs", params={"keys": "[]", "startkey": '"a"'}, timeout=10).status_code == 200
+
+    answer = requests.get(db_url + "/_all_docs", params={"update_seq": "true"}, timeout=10).json()
+    assert answer["update_seq"] == requests.get(db_url, timeout=10).json()["update_seq"]
+    assert [row["id"] for row in answer["rows"]] == ["a", "b"]
+    assert "update_seq" not in requests.get(db_url + "/_all_docs", timeout=10).json()
+
+
+def test_local_documents_take_no_attachments(db_url: str) -> None:
+    assert requests.put(db_url + "/_local/cp", json={"n": 1}, timeout=10).status_code == 201
+    for method in ("GET", "PUT", "DELETE"):
+        answer = requests.request(method, db_url + "/_local/cp/file.txt", data=b"x", timeout=10)
+        assert answer.status_code == 400, (method, answer.text)
+        assert answer.json() == {"error": "bad_request", "reason": "_local documents do not accept attachments."}
+    assert requests.put(db_url + "/_local/a%2Fb", json={"n": 2}, timeout=10).json()["id"] == "_local/a/b"
+    assert requests.get(db_url + "/_local/a%2Fb", timeout=10).json()["n"] == 2

@@ -221,7 +221,9 @@ class SqliteReads(SqliteHandle):
         for name, meta in atts.items():
             if with_data:
                 blob = self._db.execute("SELECT data FROM blobs WHERE digest = ?", (meta["digest"],)).fetchone()
-                rendered[name] = {**meta, "data": base64.b64encode(blob[0]).decode()}
+                # CouchDB sends ``data`` in place of ``stub`` and ``length``.
+                inline = {key: value for key, value in meta.items() if key != "length"}
+                rendered[name] = {**inline, "data": base64.b64encode(blob[0]).decode()}
             else:
                 rendered[name] = {**meta, "stub": True}
         return rendered

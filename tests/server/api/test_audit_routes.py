@@ -34,8 +34,12 @@ NOT_DOCUMENT_WRITES = {
     ("/sync/<db>/_ensure_full_commit", "POST"): "writes nothing",
     ("/sync/<db>/_design/<docid>", "PUT"): "the synced database holds no design documents (refused)",
     ("/sync/<db>/_design/<docid>", "DELETE"): "the synced database holds no design documents",
-    ("/sync/<db>/_local/<path:local_id>", "PUT"): "a replication checkpoint, never replicated",
-    ("/sync/<db>/_local/<path:local_id>", "DELETE"): "a replication checkpoint",
+    ("/sync/<db>/_design/<docid>/<path:name>", "PUT"): "the synced database holds no design documents",
+    ("/sync/<db>/_design/<docid>/<path:name>", "DELETE"): "the synced database holds no design documents",
+    ("/sync/<db>/_local/<local_id>", "PUT"): "a replication checkpoint, never replicated",
+    ("/sync/<db>/_local/<local_id>", "DELETE"): "a replication checkpoint",
+    ("/sync/<db>/_local/<local_id>/<path:name>", "PUT"): "refused: _local documents take no attachments",
+    ("/sync/<db>/_local/<local_id>/<path:name>", "DELETE"): "refused: _local documents take no attachments",
 }
 
 # A case writes through the route as someone and returns (who, via, action, document id).
@@ -157,9 +161,28 @@ def erase_person(server: LiveServer, people: Team) -> tuple[str, str, str, str]:
     return people.coordinator.user_id, "api", "purge", person["_id"]
 
 
+def put_attachment(server: LiveServer, people: Team) -> tuple[str, str, str, str]:
+    doc, = seed(server, f.hours(people.volunteer.user_id, "Baunatal"))
+    added = requests.put(f"{people.volunteer.db_url}/{doc['_id']}/note.txt", params={"rev": doc["_rev"]},
+                         data=b"hi", headers={"Content-Type": "text/plain"}, timeout=30)
+    assert added.status_code == 201, added.text
+    return people.volunteer.user_id, "sync", "write", doc["_id"]
+
+
+def delete_attachment(server: LiveServer, people: Team) -> tuple[str, str, str, str]:
+    doc, = seed(server, {**f.hours(people.volunteer.user_id, "Baunatal"),
+                         "_attachments": {"note.txt": {"content_type": "text/plain", "data": "aGk="}}})
+    gone = requests.delete(f"{people.volunteer.db_url}/{doc['_id']}/note.txt", params={"rev": doc["_rev"]},
+                           timeout=30)
+    assert gone.status_code == 200, gone.text
+    return people.volunteer.user_id, "sync", "write", doc["_id"]
+
+
 CASES: dict[tuple[str, str], Case] = {
     ("/sync/<db>/<docid>", "PUT"): put_document,
     ("/sync/<db>/<docid>", "DELETE"): delete_document,
+    ("/sync/<db>/<docid>/<path:name>", "PUT"): put_attachment,
+    ("/sync/<db>/<docid>/<path:name>", "DELETE"): delete_attachment,
     ("/sync/<db>/", "POST"): post_document,
     ("/sync/<db>/_bulk_docs", "POST"): bulk_docs,
     ("/sync/<db>/_purge", "POST"): purge,

@@ -616,6 +616,25 @@ def test_open_revs_latest(db: Database) -> None:
     assert db.open_revs("a", [first], ReadOptions(latest=True)) == [{"ok": {"_id": "a", "_rev": second, "n": 2}}]
 
 
+def test_open_revs_names_each_revision_once(branched_db: Database) -> None:
+    """CouchDB drops duplicates: two asked revisions that lead to one leaf give it once."""
+    latest = branched_db.open_revs("a", ["2-b", "3-c", "1-a"], ReadOptions(latest=True))
+    assert sorted(entry["ok"]["_rev"] for entry in latest) == ["2-x", "2-y", "3-c"]
+    assert branched_db.open_revs("a", ["2-x", "2-x", "7-q", "7-q"]) == [
+        {"ok": {"_id": "a", "_rev": "2-x", "n": 2}}, {"missing": "7-q"}]
+
+
+def test_replication_fields_are_kept_like_any_field(db: Database) -> None:
+    """CouchDB accepts the replicator's ``_replication_*`` fields and keeps them in the body;
+    other unknown special fields stay refused."""
+    fields = {"_replication_id": "r1", "_replication_state": "triggered",
+              "_replication_state_time": "2026-12-01T10:00:00Z", "_replication_state_reason": "none",
+              "_replication_stats": {"docs_written": 3}}
+    rev = put(db, {"_id": "job", "n": 1, **fields})
+    assert db.get("job") == {"_id": "job", "_rev": rev, "n": 1, **fields}
+    assert couch_error(lambda: db.put({"_id": "bad", "_replication_other": 1})).status == 400
+
+
 def test_open_revs_of_missing_document(db: Database) -> None:
     assert db.open_revs("nope", ["1-a"]) == [{"missing": "1-a"}]
     assert couch_error(lambda: db.open_revs("nope", None)).status == 404
@@ -769,6 +788,22 @@ def test_attachment_bytes_read_back_identical(att_db: tuple[Database, str]) -> N
     inline = db.get("doc", options=ReadOptions(attachments=True))["_attachments"]["blob.bin"]
     assert base64.b64decode(inline["data"]) == DATA
     assert "stub" not in inline
+
+
+def test_inline_attachments_carry_data_without_length(att_db: tuple[Database, str]) -> None:
+    """CouchDB sends ``data`` in place of ``stub`` and ``length`` (``attachments=true``), on
+    every read path."""
+    db, rev = att_db
+    expected = {"content_type": CONTENT_TYPE, "digest": md5_digest(DATA), "revpos": 1, "data": b64(DATA)}
+    with_data = ReadOptions(attachments=True)
+    assert db.get("doc", options=with_data)["_attachments"]["blob.bin"] == expected
+    assert db.open_revs("doc", [rev], with_data)[0]["ok"]["_attachments"]["blob.bin"] == expected
+    got = db.bulk_get([{"id": "doc", "rev": rev}], with_data)
+    assert got[0]["docs"][0]["ok"]["_attachments"]["blob.bin"] == expected
+    rows = db.all_docs(AllDocsQuery(include_docs=True, attachments=True))["rows"]
+    assert rows[0]["doc"]["_attachments"]["blob.bin"] == expected
+    feed = db.changes(ChangesQuery(include_docs=True, attachments=True))
+    assert feed.results[0].doc["_attachments"]["blob.bin"] == expected
 
 
 def test_stub_keeps_attachment_on_update(att_db: tuple[Database, str]) -> None:
