@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .base import Database, Limits, Store
+from .base import Database, Limits
 from .couchdb import CouchStore
 from .sqlite import SqliteStore
+from .store import Store
 
 BACKENDS: dict[str, Callable[..., Store]] = {"sqlite": SqliteStore, "couchdb": CouchStore}
 

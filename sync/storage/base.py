@@ -2,14 +2,13 @@
 
 As in PouchDB's ``adapter.js``, the public methods check and normalise their input and
 then call the backend's ``_primitives``; a backend never sees unchecked client JSON.
-A :class:`Store` is a CouchDB server (a set of databases); a :class:`Database` is one
+A store (``store.py``) is a CouchDB server, a set of databases; a :class:`Database` is one
 database. The SQLite backend implements the primitives with :mod:`sync.revtree`; a
 CouchDB backend delegates them to CouchDB, which keeps its own revision trees.
 """
 
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from types import TracebackType
@@ -17,7 +16,6 @@ from typing import Any, Self
 
 from .. import errors
 from ..access import EVERYTHING, Scope, Validator
-from ..changes import ChangeHub, Signal
 from ..documents import DocEdit, as_document, check_doc_id, check_rev, parse_edit
 from .types import (
     AllDocsQuery,
@@ -38,7 +36,6 @@ WINNER_ONLY = ReadOptions()
 # Told of what a database stored: ("write", [(id, new rev)]) or ("purge", [(id, purged leaf)]).
 Journal = Callable[[str, list[tuple[str, str]]], None]
 
-DB_NAME_RE = re.compile(r"^[a-z][a-z0-9_$()+-]{0,237}$")
 
 
 class Database(ABC):
@@ -362,51 +359,6 @@ class Database(ABC):
     def _local_ids(self) -> list[str]: ...
 
 
-class Store(ABC):
-    """A set of databases, like one CouchDB server."""
-
-    # Each store follows its databases' changes for the feeds waiting on them.
-    changes: ChangeHub
-
-    def __init__(self, limits: Limits) -> None:
-        self.limits = limits
-
-    @abstractmethod
-    def server_uuid(self) -> str:
-        """A stable id of this server; replicators put it into their checkpoint ids."""
-
-    @abstractmethod
-    def all_dbs(self) -> list[str]:
-        """Names of all databases, sorted."""
-
-    @abstractmethod
-    def create_db(self, name: str) -> None:
-        """:raises CouchError: bad_request for an illegal name, file_exists if present"""
-
-    @abstractmethod
-    def delete_db(self, name: str) -> None:
-        """:raises CouchError: not_found if there is no such database"""
-
-    @abstractmethod
-    def database(self, name: str, scope: Scope = EVERYTHING, validate: Validator | None = None) -> Database:
-        """Open a database for one request as one reader sees it; the caller closes it.
-
-        :raises CouchError: not_found if there is no such database
-        """
-
-    @abstractmethod
-    def tail(self, name: str, position: Any, timeout: float) -> tuple[Any, list[Signal]]:
-        """What changed in ``name`` after ``position``, for :class:`~sync.changes.ChangeHub`'s
-        followers; with ``position`` None the current position and nothing else.
-
-        :raises CouchError: not_found if the database is gone
-        """
-
-    @abstractmethod
-    def close(self) -> None:
-        """Release what the store holds across requests."""
-
-
 def wire_results(outcomes: list[tuple[str | None, str | errors.CouchError]], new_edits: bool) -> list[dict[str, Any]]:
     """``_bulk_docs``'s answer: one entry per document, or with ``new_edits=false`` only the
     failures, as CouchDB 3 answers."""
@@ -416,20 +368,6 @@ def wire_results(outcomes: list[tuple[str | None, str | errors.CouchError]], new
         for doc_id, outcome in outcomes
         if new_edits or isinstance(outcome, errors.CouchError)
     ]
-
-
-def check_db_name(name: str) -> str:
-    """Return ``name`` if CouchDB would accept it as a database name.
-
-    :raises CouchError: bad_request otherwise
-    """
-    if not DB_NAME_RE.match(name):
-        raise errors.illegal_database_name(
-            f"Name: '{name[:64]}'. Only lowercase characters (a-z), digits (0-9), and any of the"
-            " characters _, $, (, ), +, and - are allowed. Must begin with a letter."
-        )
-    return name
-
 
 
 def _check_local_id(local_id: str) -> str:
@@ -448,7 +386,7 @@ def _bulk_get_entry(doc_id: object, entry: dict[str, Any]) -> dict[str, Any]:
 # part of the contract that callers import.
 __all__ = [
     "AllDocsQuery", "Attachment", "Blocking", "Change", "ChangesPage", "ChangesQuery", "Database", "Limits",
-    "ReadOptions", "Seq", "Store", "check_db_name", "run_here", "wire_results",
+    "ReadOptions", "Seq", "run_here", "wire_results",
 ]
 
 

@@ -31,7 +31,7 @@ from typing import Any
 from ... import errors
 from ...access import EVERYTHING, AccessRules, Scope, Validator
 from ...changes import ChangeHub, Signal
-from ..base import Store, check_db_name
+from ..store import Store, check_db_name
 from ..types import Limits
 from .access import (
     ACCESS_DDOC,

@@ -28,7 +28,7 @@ from pathlib import Path
 from ... import errors
 from ...access import EVERYTHING, AccessRules, NoRules, Scope, Validator
 from ...changes import ChangeHub, Signal
-from ..base import Store, check_db_name
+from ..store import Store, check_db_name
 from ..types import Blocking, Limits, run_here
 from .connections import Connections, lock_path
 from .feed import SqliteFeed
