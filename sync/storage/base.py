@@ -218,12 +218,17 @@ class Database(ABC):
         PouchDB ignores Sync Gateway's ``_removed`` markers, so a client asks here and purges
         the listed documents locally: an ended assignment, a withdrawn consent, an erasure.
 
+        A reader that starts from nothing (``since`` 0) holds nothing to remove: it gets no
+        ids, only the position to resume from, so nobody learns which documents left a scope
+        before they synced (a client takes its first position before its first pull).
+
         :returns: ``{"results": [{"id": ...}], "last_seq": N}``; resume from ``last_seq``
         :raises CouchError: bad_request for a negative ``since``
         """
         if isinstance(since, int) and since < 0:
             raise errors.bad_request("since must not be negative")
-        return self._removed(since)
+        found = self._removed(since)
+        return {**found, "results": []} if since in (0, "0") else found
 
     def purge(self, doc_ids: list[str]) -> dict[str, list[str]]:
         """Erase documents with every revision, attachment and index entry, for good.

@@ -211,15 +211,19 @@ def test_hostile_writes_open_nothing(tmp_path: Path, before: list[Any], attacks:
     store.create_db("m")
     docs: dict[str, dict[str, Any]] = {}
     with store.database("m") as admin:
-        for op in before:
-            apply(admin, docs, op)
+        for kind, subject in before:
+            if kind == "put" and subject["type"] == "registration" and subject["event_id"] not in docs:
+                continue  # the rules let nobody register for an event that does not exist
+            apply(admin, docs, (kind, subject))
     scopes = {name: scope_for(principal) for name, principal in HOSTILE.items()}
     for name, op in attacks:
         before_reach = readable(docs, scopes[name])
         with store.database("m", scopes[name]) as database:
             database.validate = rules_only(HOSTILE[name], database, docs)
             written = attempt(database, docs, op)
-        gained = readable(docs, scopes[name]) - before_reach - {written}
+        own = HOSTILE[name].person_id  # what names a resident's own person record is theirs
+        gained = {doc_id for doc_id in readable(docs, scopes[name]) - before_reach - {written}
+                  if own is None or own not in channels_of(docs[doc_id])}
         assert not gained, (name, op, gained)
     for name, scope in {**READERS, **scopes}.items():
         with store.database("m", scope) as database:
