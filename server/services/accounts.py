@@ -196,10 +196,13 @@ def authenticate(store: Store, email: str, password: str) -> Account | None:
     return _account(doc)
 
 
-def issue_token(store: Store, account: Account, now: datetime, ttl: timedelta, device_id: str | None = None) -> str:
-    """A new bearer token for ``account``; only its hash is stored."""
+def issue_token(store: Store, account: Account, now: datetime, ttl: timedelta, device_id: str | None = None,
+                device_name: str | None = None) -> str:
+    """A new bearer token for ``account``; only its hash is stored. ``device_name`` is what the
+    device calls itself ("Chrome on Android"), shown to admins beside its id."""
     token = secrets.token_urlsafe(32)
     _write(store, {"_id": _token_id(token), "email": account.email, "device_id": device_id,
+                   "device_name": device_name, "issued_at": now.isoformat(),
                    "expires_at": (now + ttl).isoformat(), "revoked": False})
     return token
 
@@ -282,6 +285,39 @@ def erase_account(store: Store, user_id: str) -> bool:
     return True
 
 
+def list_sessions(store: Store, now: datetime) -> list[dict[str, Any]]:
+    """Every live session (token neither revoked nor expired, account active), newest use
+    first, with its account's address, name and role. Never a token or its hash: a session is
+    named by a short id made from the hash, which :func:`revoke_session` takes."""
+    with store.database(ACCOUNTS_DB) as database:
+        holders = {row["doc"]["email"]: row["doc"] for row in database.all_docs(_ACCOUNT_RANGE)["rows"]}
+        tokens = [row["doc"] for row in database.all_docs(_TOKEN_RANGE)["rows"]]
+    sessions = []
+    for doc in tokens:
+        holder = holders.get(doc["email"])
+        if doc.get("revoked") or datetime.fromisoformat(doc["expires_at"]) <= now or holder is None \
+                or holder.get("revoked"):
+            continue
+        sessions.append({
+            "id": _session_id(doc["_id"]), "user_id": holder["user_id"], "email": holder["email"],
+            "display_name": holder.get("display_name"), "role": holder["role"],
+            "device_id": doc.get("device_id"), "device_name": doc.get("device_name"),
+            "issued_at": doc.get("issued_at"), "last_seen": doc.get("last_seen") or doc.get("issued_at"),
+            "expires_at": doc["expires_at"]})
+    sessions.sort(key=lambda session: session["last_seen"] or "", reverse=True)
+    return sessions
+
+
+def revoke_session(store: Store, session_id: str) -> bool:
+    """End the live session named ``session_id`` (an id from :func:`list_sessions`)."""
+    with store.database(ACCOUNTS_DB) as database:
+        found = [row["doc"] for row in database.all_docs(_TOKEN_RANGE)["rows"]
+                 if _session_id(row["id"]) == session_id and not row["doc"].get("revoked")]
+        if found:
+            database.bulk_docs([{**doc, "revoked": True} for doc in found])
+    return bool(found)
+
+
 def revoke_device(store: Store, device_id: str) -> int:
     """End every session a (lost) device holds; returns how many."""
     with store.database(ACCOUNTS_DB) as database:
@@ -295,6 +331,12 @@ def revoke_device(store: Store, device_id: str) -> int:
 
 def _token_id(token: str) -> str:
     return "token:" + hashlib.sha256(token.encode()).hexdigest()
+
+
+def _session_id(token_id: str) -> str:
+    """A session's public name: 80 bits of its token's hash, enough to tell sessions apart,
+    and never the whole stored hash."""
+    return token_id.removeprefix("token:")[:20]
 
 
 _ACCOUNT_RANGE = AllDocsQuery.prefixed("account:")

@@ -38,8 +38,12 @@ async function newPage(browser, viewport, label) {
       report.console_errors.push(`${label}: ${message.text()}`);
     }
   });
-  page.on('dialog', (dialog) => dialog.accept());
-  return { context, page };
+  const dialogs = []; // what the app asked before acting (confirmations), accepted
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.message());
+    dialog.accept();
+  });
+  return { context, page, dialogs };
 }
 
 async function screenshot(page, name) {
@@ -256,29 +260,45 @@ async function volunteerOffline(browser) {
     counts: await card.locator('.counts').innerText(), body: await page.locator('main').innerText() };
   await screenshot(page, 'volunteer-fa');
   step('volunteer_done', started);
-  await revokedTablet(page, event);
+  await revokedTablet(browser, page, event);
   await context.close();
 }
 
-// Scenario 4: the tablet is reported lost and an admin revokes it. At its next request the
-// gateway answers 401; the app logs out and deletes its local database.
-async function revokedTablet(page, event) {
+// Scenario 4: the tablet is reported lost. An admin finds its session on the devices screen
+// (by the volunteer's name and the device) and blocks it with one button and a confirmation.
+// At the tablet's next request the gateway answers 401; the app logs out and deletes its
+// local database.
+async function revokedTablet(browser, page, event) {
   const started = Date.now();
   await setLanguage(page, 'de');
   const name = await page.evaluate(() => window.miteinander.store.name);
   const databases = () => page.evaluate(async () => (await indexedDB.databases()).map((db) => db.name));
   const before = await databases();
   const device = await page.evaluate(() => localStorage.getItem('miteinander.device'));
-  const response = await fetch(`${args.base}/api/devices/${encodeURIComponent(device)}/revoke`, {
-    method: 'POST', headers: { Authorization: adminAuth() } });
-  const revocation = await response.json();
+
+  const desk = await newPage(browser, TABLET, 'admin');
+  await login(desk.page, args.admin.email, args.admin.password);
+  await goto(desk.page, '#/c/devices');
+  const row = desk.page.locator(`tr[data-device="${device}"]`);
+  await row.waitFor();
+  const rowText = await row.innerText();
+  await screenshot(desk.page, 'admin-devices-de');
+  await row.locator('button.revoke').click();
+  await desk.page.waitForSelector('.notice.success');
+  const notice = await desk.page.locator('.notice.success').innerText();
+  await desk.page.waitForSelector(`tr[data-device="${device}"]`, { state: 'detached' });
+  const dialogs = [...desk.dialogs];
+  await desk.context.close();
+
   // The next write is pushed at once and refused: the device learns it was revoked.
   await goto(page, `#/v/event/${encodeURIComponent(event.id)}`);
   await page.locator('.participant:not([data-present="true"]) button.checkin').first().click();
   await page.waitForSelector('.screen.login .notice.error');
   report.revoked = {
-    status: response.status,
-    sessions_ended: revocation.sessions_ended,
+    device,
+    row: rowText,
+    dialogs,
+    notice,
     db_before: before.some((db) => db.includes(name)),
     db_after: (await databases()).some((db) => db.includes(name)),
     session_after: await page.evaluate(() => localStorage.getItem('miteinander.session')),

@@ -354,9 +354,16 @@ export function conflictsScreen(app) {
   return { el, refresh, title: t('conflicts.title') };
 }
 
+// Admins see every signed-in session (who, on which device, since when, last used) and can
+// end one with a button: a device with an id is blocked as a whole (every session on it ends,
+// its record is marked revoked), a session without one ends alone. The device learns it at its
+// next request (a 401) and deletes its local data. Coordinators see their own device only.
 export function devicesScreen(app) {
   const here = h('section', { class: 'card' });
+  const message = h('div', { class: 'message' });
+  const sessionList = h('div', {});
   const list = h('div', {}, h('p', { class: 'loading' }, t('loading')));
+  const admin = app.session.role === 'admin';
 
   function deviceTable(devices) {
     return table([t('devices.name'), t('devices.user'), t('devices.registered'), t('devices.lastSync'), t('devices.state')],
@@ -369,6 +376,36 @@ export function devicesScreen(app) {
         h('td', {}, device.revoked ? badge('rejected', t('devices.revoked')) : badge('approved', t('devices.active'))))));
   }
 
+  async function revoke(session) {
+    const who = session.display_name || session.email;
+    const device = session.device_name || session.device_id || t('devices.unnamed');
+    if (!window.confirm(t('devices.confirmRevoke', { who, device }))) return;
+    const path = session.device_id
+      ? `/api/devices/${encodeURIComponent(session.device_id)}/revoke`
+      : `/api/devices/sessions/${encodeURIComponent(session.id)}/revoke`;
+    try {
+      await app.api(path, { method: 'POST' });
+      notice(message, t('devices.revokedNotice', { who }), 'success');
+    } catch (err) {
+      notice(message, err.offline ? t('devices.needsNetwork') : `${t('error.generic')} (${err.message})`, 'error');
+    }
+    refresh();
+  }
+
+  function sessionTable(sessions) {
+    return table([t('devices.person'), t('devices.name'), t('devices.signedIn'), t('devices.lastUsed'), ''],
+      sessions.map((session) => h('tr', { dataset: { session: session.id, device: session.device_id || '' } },
+        h('th', { scope: 'row' }, h('span', { class: 'who', dir: 'auto' }, session.display_name || session.email),
+          h('br'), h('small', { class: 'meta' }, `${t(`role.${session.role}`)}${separator()}${session.email}`)),
+        h('td', {}, session.device_name || t('devices.unnamed'),
+          session.device_id ? [h('br'), h('small', { class: 'meta device-id' }, session.device_id)] : null),
+        h('td', {}, session.issued_at ? formatDateTime(session.issued_at) : '–'),
+        h('td', { title: session.last_seen ? formatDateTime(session.last_seen) : '' },
+          session.last_seen ? formatRelative(session.last_seen) : '–'),
+        h('td', {}, h('button', { type: 'button', class: 'danger revoke', onclick: () => revoke(session) },
+          t('devices.revoke'))))));
+  }
+
   async function refresh() {
     const status = app.sync.status();
     replaceChildren(here, h('h2', {}, t('devices.thisDevice')), h('dl', { class: 'facts' },
@@ -376,19 +413,25 @@ export function devicesScreen(app) {
       h('dt', {}, t('devices.lastSync')), h('dd', {}, status.lastSyncAt ? formatDateTime(status.lastSyncAt) : t('sync.never')),
       h('dt', {}, t('devices.pending')), h('dd', {}, formatNumber(status.pending))));
     let devices = null;
-    if (app.session.role === 'admin') {
+    if (admin) {
       try {
+        const sessions = await app.api('/api/devices/sessions');
+        replaceChildren(sessionList, sessions.length ? sessionTable(sessions) : emptyState(t('devices.noSessions')));
         devices = await app.api('/api/devices');
       } catch (err) {
         if (!err.offline) throw err;
+        replaceChildren(sessionList, emptyState(t('devices.needsNetwork')));
       }
     }
     if (!devices) devices = await app.store.byPrefix('device:');
     replaceChildren(list, devices.length ? deviceTable(devices) : emptyState(t('devices.none')),
-      app.session.role === 'admin' ? null : h('p', { class: 'hint' }, t('devices.adminHint')));
+      admin ? null : h('p', { class: 'hint' }, t('devices.adminHint')));
   }
 
-  const el = screen(t('devices.title'), here, h('h2', {}, t('devices.registeredDevices')), list);
+  const el = screen(t('devices.title'), here, message,
+    admin ? h('section', { class: 'group', 'aria-labelledby': 'sessions-heading' },
+      h('h2', { id: 'sessions-heading' }, t('devices.sessions')), sessionList) : null,
+    h('h2', {}, t('devices.registeredDevices')), list);
   refresh();
   return { el, refresh, title: t('devices.title') };
 }
