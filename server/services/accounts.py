@@ -24,7 +24,7 @@ from sync import errors
 from sync.storage import Store
 from sync.storage.base import AllDocsQuery
 
-from ..access.policy import ROLES, Principal
+from ..access.policy import ASSIGNABLE_ROLES, ROLES, Principal
 from ..concurrency import PASSWORD_HASHING
 
 T = TypeVar("T")
@@ -84,6 +84,7 @@ class Account:
     organizations: tuple[str, ...] = ()
     person_id: str | None = None
     revoked: bool = False
+    display_name: str | None = None
 
     def principal(self, token_id: str | None = None) -> Principal:
         return Principal(user_id=self.user_id, role=self.role, municipalities=frozenset(self.municipalities),
@@ -118,7 +119,8 @@ def _account(doc: dict[str, Any]) -> Account:
     return Account(email=doc["email"], user_id=doc["user_id"], role=doc["role"],
                    municipalities=tuple(doc.get("municipalities", ())),
                    organizations=tuple(doc.get("organizations", ())),
-                   person_id=doc.get("person_id"), revoked=bool(doc.get("revoked")))
+                   person_id=doc.get("person_id"), revoked=bool(doc.get("revoked")),
+                   display_name=doc.get("display_name"))
 
 
 def _read(store: Store, doc_id: str) -> dict[str, Any] | None:
@@ -138,11 +140,15 @@ def _write(store: Store, doc: dict[str, Any]) -> None:
 
 def create_account(store: Store, email: str, role: str, password: str, now: datetime, *,
                    municipalities: tuple[str, ...] = (), organizations: tuple[str, ...] = (),
-                   person_id: str | None = None, user_id: str | None = None) -> Account:
-    """Create an account.
+                   person_id: str | None = None, user_id: str | None = None,
+                   display_name: str | None = None) -> Account:
+    """Create an account. ``display_name`` is how coordinators see the person ("Sabine Müller")
+    instead of an id; optional.
 
-    :raises AccountError: for an unknown role, a short password or an email in use
+    :raises AccountError: for an unknown role, a short password, a name over 120 characters or an email in use
     """
+    if display_name is not None and not 0 < len(display_name.strip()) <= 120:
+        raise AccountError("name must have 1 to 120 characters")
     if role not in ROLES:
         raise AccountError(f"role must be one of {', '.join(ROLES)}")
     if len(password) < 10:
@@ -152,7 +158,8 @@ def create_account(store: Store, email: str, role: str, password: str, now: date
     doc = {"_id": account_doc_id(email), "email": email.strip().lower(), "role": role,
            "user_id": user_id or f"user:{uuid.uuid4().hex[:16]}", "password_hash": hash_password(password),
            "municipalities": list(municipalities), "organizations": list(organizations),
-           "person_id": person_id, "revoked": False, "created_at": now.isoformat()}
+           "person_id": person_id, "revoked": False, "created_at": now.isoformat(),
+           "display_name": display_name.strip() if display_name else None}
     try:
         _write(store, doc)
     except errors.CouchError as error:
@@ -173,6 +180,21 @@ def list_accounts(store: Store) -> list[Account]:
     with store.database(ACCOUNTS_DB) as database:
         rows = database.all_docs(_ACCOUNT_RANGE)["rows"]
     return [_account(row["doc"]) for row in rows]
+
+
+def assignable_accounts(store: Store, principal: Principal) -> list[Account]:
+    """The accounts ``principal`` may give work to, by name: active volunteers, and active
+    coordinators who share a town or organisation with them (admins: every coordinator), as
+    the write rules allow them on an event's team. Sorted by name; the caller decides who may ask.
+    """
+    def assignable(account: Account) -> bool:
+        if account.revoked or account.role not in ASSIGNABLE_ROLES:
+            return False
+        return account.role == "volunteer" or principal.is_admin or bool(
+            set(account.municipalities) & principal.municipalities
+            or set(account.organizations) & principal.organizations)
+    found = [account for account in list_accounts(store) if assignable(account)]
+    return sorted(found, key=lambda account: ((account.display_name or account.email).casefold(), account.user_id))
 
 
 def authenticate(store: Store, email: str, password: str) -> Account | None:

@@ -485,6 +485,10 @@ async function residentAndCoordinator(browser) {
   await goto(desk.page, `#/c/event/${encodeURIComponent(args.volunteer.event.id)}`);
   await desk.page.waitForSelector('.counts.big');
   report.counts.coordinator_detail = await desk.page.locator('.counts.big').innerText();
+  report.names = {};
+  await desk.page.waitForFunction((name) => document.querySelector('main table').innerText.includes(name),
+    args.names.volunteer);
+  report.names.event_detail = await desk.page.locator('main table').innerText();
   await screenshot(desk.page, 'coordinator-de');
   await goto(desk.page, '#/c/contacts');
   const card = desk.page.locator('.contact-request', { hasText: token });
@@ -495,6 +499,10 @@ async function residentAndCoordinator(browser) {
     requester: await card.locator('.requester').innerText(),
   };
   await screenshot(desk.page, 'coordinator-contacts-de');
+  // Someone else by name, not by a typed id.
+  await desk.page.waitForFunction((t) => [...document.querySelectorAll('.contact-request')]
+    .find((el) => el.textContent.includes(t)).querySelectorAll('select.assignee option').length > 1, token);
+  report.names.assignees = await card.locator('select.assignee option').evaluateAll((options) => options.map((o) => o.textContent));
   await card.locator('input[type=text]').first().fill('Übernehme ich, suche eine Dolmetscherin');
   await card.locator('button.primary').click();
   await desk.page.waitForSelector('.notice.success');
@@ -508,6 +516,9 @@ async function residentAndCoordinator(browser) {
 
   // The volunteer's hours from scenario 1, approved.
   await goto(desk.page, '#/c/hours');
+  const hoursRow = desk.page.locator('tr', { has: desk.page.locator(`input[type=checkbox][value="${shared.hoursId}"]`) });
+  await hoursRow.locator('td.volunteer', { hasText: args.names.volunteer }).waitFor();
+  report.names.hours_volunteer = await hoursRow.locator('td.volunteer').innerText();
   await desk.page.check(`input[type=checkbox][value="${shared.hoursId}"]`);
   await desk.page.click('.decision-bar button.primary');
   await desk.page.waitForSelector('.notice.success');
@@ -518,6 +529,7 @@ async function residentAndCoordinator(browser) {
   await goto(desk.page, '#/c/conflicts');
   const conflict = desk.page.locator(`article.conflict[data-id="${conflictId}"]`);
   await conflict.waitFor();
+  report.names.conflict = await conflict.innerText();
   await screenshot(desk.page, 'coordinator-conflicts-de');
   await conflict.locator('button.primary').click();
   await desk.page.waitForSelector('.notice.success');

@@ -9,6 +9,7 @@ screen in German and Arabic go to ``test-output/screenshots/``.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import uuid
@@ -64,6 +65,19 @@ def registrations(event: dict[str, Any], names: tuple[str, ...], now: datetime) 
             for name in names]
 
 
+def named_user(server: LiveServer, role: str, name: str, *scopes: str) -> User:
+    """A new account with a display name (``users create --name``), as coordinators see it."""
+    email = f"{role}-{uuid.uuid4().hex[:8]}@test.example"
+    password = f"pw-{uuid.uuid4().hex}"
+    args = ["users", "create", email, "--role", role, "--password", password, "--name", name]
+    for scope in scopes:
+        args += ["--scope", scope]
+    return User(email, password, server.flask(*args).stdout.split(" as ")[1].strip(), server)
+
+
+VOLUNTEER_NAMES = ("Sabine Lotz", "Tarek Aziz", "Ute Brandt")
+
+
 def credentials(user: User) -> dict[str, str]:
     return {"email": user.email, "password": user.password, "user_id": user.user_id}
 
@@ -89,16 +103,16 @@ def run(server: LiveServer, web_app: None, tmp_path_factory: pytest.TempPathFact
     admin_write(server, [factories.organization(org, "Integrationsbüro Vellmar (Test)", TOWN, kind="office",
                                                 created_at=iso(now))])
 
-    volunteer = server.create_user("volunteer")
+    volunteer = named_user(server, "volunteer", VOLUNTEER_NAMES[0])
     event = make_event(f"{tag}-sprachcafe", "Sprachcafé Vellmar", [volunteer.user_id], org, now)
     event_regs = registrations(event, NAMES, now)
 
-    tablet_users = [server.create_user("volunteer"), server.create_user("volunteer")]
+    tablet_users = [named_user(server, "volunteer", name) for name in VOLUNTEER_NAMES[1:]]
     shared = make_event(f"{tag}-fest", "Begegnungsfest Vellmar", [u.user_id for u in tablet_users], org, now)
     shared_regs = registrations(shared, ("Ahmad Rahimi", "Claudia Weber", "Samira Aziz"), now)
 
     upcoming = make_event(f"{tag}-elterncafe", f"Elterncafé {tag}", [], org, now, days=3)
-    coordinator = server.create_user("coordinator", f"municipality:{TOWN}")
+    coordinator = named_user(server, "coordinator", "Petra Vogt", f"municipality:{TOWN}")
     admin_write(server, [event, *event_regs, shared, *shared_regs, upcoming])
 
     resident = {"name": "Mina Ahmadi", "email": f"mina-{tag}@test.example", "password": f"pw-{uuid.uuid4().hex}",
@@ -123,6 +137,7 @@ def run(server: LiveServer, web_app: None, tmp_path_factory: pytest.TempPathFact
         "resident": {"resident": resident, "event": {"id": upcoming["_id"], "title": upcoming["title"]["de"]},
                      "token": f"[e2e {tag}]"},
         "coordinator": credentials(coordinator),
+        "names": {"volunteer": VOLUNTEER_NAMES[0]},
         "admin": {"email": ADMIN[0], "password": ADMIN[1]},
     }
     if SCREENSHOTS.exists():
@@ -256,6 +271,20 @@ def test_a_coordinator_approves_hours_and_decides_a_conflict(run: dict[str, Any]
     decided = requests.get(f"{server.url}/sync/{DB}/checkin:{case['event']['id']}:{case['person']}",
                            params={"conflicts": "true"}, auth=ADMIN, timeout=10).json()
     assert "_conflicts" not in decided, "the coordinator's decision removed the other version"
+
+
+def test_coordinators_see_people_by_name_and_conflicts_in_plain_words(run: dict[str, Any]) -> None:
+    names = run["report"]["names"]
+    assert names["hours_volunteer"] == VOLUNTEER_NAMES[0]
+    assert VOLUNTEER_NAMES[0] in names["event_detail"], "who checked people in, by name"
+    assert {f"{name} (Ehrenamt)" for name in VOLUNTEER_NAMES} <= set(names["assignees"]), names["assignees"]
+    conflict = names["conflict"]
+    # "Claudia Weber · Begegnungsfest Vellmar · <date>", each version by its volunteer, device and local time.
+    assert "Claudia Weber" in conflict and "Begegnungsfest Vellmar" in conflict, conflict
+    assert VOLUNTEER_NAMES[1] in conflict and "Gerät A" in conflict and "Gerät B" in conflict, conflict
+    for page in (conflict, names["event_detail"], "\n".join(names["assignees"])):
+        assert "user:" not in page and "checkin:" not in page and "device-" not in page, page
+        assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d", page), "no UTC ISO timestamps"
 
 
 @pytest.mark.parametrize("pair", ["two_volunteers", "one_volunteer"])
