@@ -175,6 +175,12 @@ def find_account(store: Store, email: str) -> Account | None:
     return _account(doc) if doc else None
 
 
+def created_at(store: Store, email: str) -> str | None:
+    """When the account of ``email`` was made (ISO time), if it exists."""
+    doc = _read(store, account_doc_id(email))
+    return doc.get("created_at") if doc else None
+
+
 def list_accounts(store: Store) -> list[Account]:
     """Every account, by email."""
     with store.database(ACCOUNTS_DB) as database:

@@ -451,14 +451,34 @@ async function residentAndCoordinator(browser) {
   await synced(page);
   report.resident_requests_shown = await page.locator('.cards .card').count();
 
-  // My data: a copy as JSON, and a request for erasure.
+  // She came to the event: a volunteer's tablet checked her in (written here as the admin).
+  const personId = await page.evaluate(async () => {
+    const { user_id: userId } = JSON.parse(localStorage.getItem('miteinander.session'));
+    return (await window.miteinander.store.byPrefix('person:')).find((p) => p.account_id === userId)._id;
+  });
+  const now = new Date().toISOString();
+  const checkin = { _id: `checkin:${event.id}:${personId}`, type: 'checkin', schema_version: 1, created_at: now,
+    event_id: event.id, person_id: personId, checked_in_at: now, by: args.volunteer.volunteer.user_id,
+    device_id: 'device-e2e', municipality: event.municipality, organization_id: event.organization_id };
+  const written = await fetch(`${args.base}/sync/miteinander/${encodeURIComponent(checkin._id)}`, {
+    method: 'PUT', headers: { Authorization: adminAuth(), 'Content-Type': 'application/json' }, body: JSON.stringify(checkin) });
+  if (written.status !== 201) throw new Error(`check-in for the resident: ${written.status}`);
+
+  // My data: everything the server holds, in words; a readable copy; a request for erasure.
   await goto(page, '#/r/data');
   await page.waitForSelector('dl.facts');
+  await page.waitForSelector('ul.checkins li');
+  report.resident_data_screen = await page.locator('main').innerText();
   const exportFile = page.waitForEvent('download');
   await page.click('.actions button.secondary');
-  const exported = JSON.parse(fs.readFileSync(await (await exportFile).path(), 'utf8'));
-  report.resident_export = { name: exported.person.display_name, registrations: exported.registrations.length,
-    contact_requests: exported.contact_requests.length };
+  const download = await exportFile;
+  const exportedText = fs.readFileSync(await download.path(), 'utf8');
+  const exported = JSON.parse(exportedText);
+  const profile = exported['Ihre Angaben'];
+  report.resident_export = { name: profile['Ihr Name'], email: profile['E-Mail'],
+    registrations: exported['Ihre Anmeldungen'].length, contact_requests: exported['Meine Anfragen'].length,
+    checkins: exported['Ihre Teilnahmen (Check-ins)'].length, file: download.suggestedFilename() };
+  report.resident_export_text = exportedText;
   await page.click('.actions button.danger');
   await page.waitForSelector('.notice.success');
   await synced(page);

@@ -134,7 +134,8 @@ def run(server: LiveServer, web_app: None, tmp_path_factory: pytest.TempPathFact
             {"name": "undo_on_one", "tablets": [credentials(tablet_users[1])] * 2,
              "event": {"id": shared["_id"]}, "person": shared_regs[2]["person_id"], "undo": True},
         ],
-        "resident": {"resident": resident, "event": {"id": upcoming["_id"], "title": upcoming["title"]["de"]},
+        "resident": {"resident": resident, "event": {"id": upcoming["_id"], "title": upcoming["title"]["de"],
+                                                     "municipality": TOWN, "organization_id": org},
                      "token": f"[e2e {tag}]"},
         "coordinator": credentials(coordinator),
         "names": {"volunteer": VOLUNTEER_NAMES[0]},
@@ -325,7 +326,8 @@ def test_a_resident_registers_and_asks_for_contact_which_a_coordinator_takes_on(
                           auth=ADMIN, timeout=10)
     assert signup.status_code == 200 and signup.json()["status"] == "registered"
 
-    assert report["resident_export"] == {"name": resident["name"], "registrations": 1, "contact_requests": 1}
+    assert report["resident_export"] == {"name": resident["name"], "email": resident["email"], "registrations": 1,
+                                         "contact_requests": 1, "checkins": 1, "file": "miteinander-meine-daten.json"}
     erasure = [doc for doc in prefix_docs(server, "contact:")
                if doc.get("person_id") == person["_id"] and doc.get("message") == "Bitte meine Daten löschen."]
     assert len(erasure) == 1 and erasure[0]["topic"] == "other" and erasure[0]["status"] == "new"
@@ -345,6 +347,18 @@ def test_a_resident_registers_and_asks_for_contact_which_a_coordinator_takes_on(
         "Ohne Ihre Einwilligung können wir kein Konto anlegen. Bitte lesen Sie den Text und setzen Sie das Häkchen."]
     assert report["register_hash_after_errors"] == "#/register"
     assert report["resident_safe_shown"] == 0 and report["volunteer_safe_shown"] == 1
+
+
+def test_my_data_shows_and_exports_everything_in_words(run: dict[str, Any]) -> None:
+    report, resident = run["report"], run["args"]["resident"]["resident"]
+    screen, text = report["resident_data_screen"], report["resident_export_text"]
+    assert resident["email"] in screen, "the stored address is shown, not '–'"
+    assert "Ihre Teilnahmen (Check-ins)" in screen and f"{run['upcoming']['title']['de']} · da um" in screen, screen
+    for page in (screen, text):
+        for prefix in ("person:", "event:", "user:", "registration:", "checkin:", "contact:", "device-"):
+            assert prefix not in page, (prefix, page)
+        assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d", page), "local dates, not ISO strings"
+    assert '"Veranstaltung": "' + run["upcoming"]["title"]["de"] in text and '"Stand": "angemeldet"' in text
 
 
 def test_the_csv_export_is_ready_for_a_german_spreadsheet(run: dict[str, Any]) -> None:
