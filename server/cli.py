@@ -26,9 +26,11 @@ users = AppGroup("users", help="Manage accounts.")
 @click.argument("email")
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--password", help="At least 10 characters; a random one is printed if left out.")
+@click.option("--name", "display_name", help="How coordinators see the person, e.g. 'Sabine Müller'.")
 @click.option("--scope", "scopes", multiple=True, metavar="municipality:NAME|org:ID",
               help="What a coordinator coordinates; repeat for several.")
-def create_user(email: str, role: str, password: str | None, scopes: tuple[str, ...]) -> None:
+def create_user(email: str, role: str, password: str | None, display_name: str | None, scopes: tuple[str, ...]
+                ) -> None:
     """Create an account."""
     municipalities = tuple(s.split(":", 1)[1] for s in scopes if s.startswith("municipality:"))
     organizations = tuple(s for s in scopes if s.startswith("org:"))
@@ -38,7 +40,8 @@ def create_user(email: str, role: str, password: str | None, scopes: tuple[str, 
     chosen = password or secrets.token_urlsafe(12)
     try:
         account = accounts.create_account(current_app.extensions["store"], email, role, chosen, datetime.now(UTC),
-                                          municipalities=municipalities, organizations=organizations)
+                                          municipalities=municipalities, organizations=organizations,
+                                          display_name=display_name)
     except accounts.AccountError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"created {account.email} ({account.role}) as {account.user_id}")
@@ -48,11 +51,11 @@ def create_user(email: str, role: str, password: str | None, scopes: tuple[str, 
 
 @users.command("list")
 def list_users() -> None:
-    """List accounts: email, role, scope, state."""
+    """List accounts: email, name, role, scope, state."""
     for account in accounts.list_accounts(current_app.extensions["store"]):
         scope = ",".join([*(f"municipality:{m}" for m in account.municipalities), *account.organizations])
         state = "revoked" if account.revoked else "active"
-        click.echo(f"{account.email}\t{account.role}\t{scope or '-'}\t{state}")
+        click.echo(f"{account.email}\t{account.display_name or '-'}\t{account.role}\t{scope or '-'}\t{state}")
 
 
 @users.command("revoke")

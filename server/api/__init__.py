@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from ..extensions import Api
-from . import audit, auth, contacts, devices, events, hours, jobs, people, reports, status
+from . import audit, auth, contacts, devices, events, hours, jobs, me, people, reports, status, users
 
 # attendance is nested in events (/api/events/<id>/attendance).
-MODULES = (status, auth, events, hours, contacts, people, reports, audit, devices, jobs)
+MODULES = (status, auth, events, hours, contacts, people, reports, audit, devices, jobs, users, me)
 
 
 def register_blueprints(api: Api) -> None:

@@ -25,6 +25,8 @@ class CredentialsSchema(Schema):
     email = fields.String(required=True, validate=validate.Length(max=254))
     password = fields.String(required=True, load_only=True, validate=validate.Length(max=1024))
     device_id = fields.String(validate=validate.Length(max=100), metadata={"description": "the tablet's id"})
+    device_name = fields.String(validate=validate.Length(max=100), metadata={
+        "description": "what the device calls itself (browser and system), shown to admins"})
 
 
 class TokenSchema(Schema):
@@ -44,9 +46,10 @@ class RegistrationSchema(Schema):
         "description": "the resident agreed that their name, languages and town are stored to take part"})
 
 
-def _token_response(account: accounts.Account, device_id: str | None) -> dict[str, Any]:
+def _token_response(account: accounts.Account, device_id: str | None, device_name: str | None = None
+                    ) -> dict[str, Any]:
     ttl = timedelta(days=current_app.config["SETTINGS"].token_ttl_days)
-    token = accounts.issue_token(get_store(), account, datetime.now(UTC), ttl, device_id)
+    token = accounts.issue_token(get_store(), account, datetime.now(UTC), ttl, device_id, device_name)
     return {"token": token, "user_id": account.user_id, "role": account.role, "expires_in": int(ttl.total_seconds())}
 
 
@@ -61,7 +64,7 @@ class Token(MethodView):
         account = accounts.authenticate(get_store(), credentials["email"], credentials["password"])
         if account is None:
             fail(401, "Name or password is incorrect.")
-        return _token_response(account, credentials.get("device_id"))
+        return _token_response(account, credentials.get("device_id"), credentials.get("device_name"))
 
     @blp.response(204)
     def delete(self) -> None:

@@ -1,4 +1,10 @@
-"""Devices for admins: which tablets and phones sync, and revoking a lost one."""
+"""Devices for admins: which tablets and phones sync, who is signed in where, and revoking a
+lost one.
+
+Admins only. Coordinators do not manage devices: the write rules give device records to
+admins alone, and volunteer accounts carry no town, so "the accounts of a coordinator's towns"
+has no definition to check. A coordinator who hears of a lost tablet asks an admin.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from typing import Any
 from flask.views import MethodView
 from marshmallow import Schema, fields
 
-from ..services import privacy
+from ..services import accounts, privacy
 from .blueprint import Blueprint
 from .context import request_context
 from .errors import fail, require_role
@@ -37,6 +43,24 @@ class DeviceRevocationSchema(Schema):
     device = fields.Nested(DeviceSchema, allow_none=True)
 
 
+class SessionSchema(Schema):
+    id = fields.String(required=True, metadata={"description": "the session's id (never its token)"})
+    user_id = fields.String(required=True)
+    email = fields.String(required=True)
+    display_name = fields.String(allow_none=True)
+    role = fields.String(required=True)
+    device_id = fields.String(allow_none=True)
+    device_name = fields.String(allow_none=True)
+    issued_at = fields.String(allow_none=True, metadata={"description": "when the user signed in"})
+    last_seen = fields.String(allow_none=True, metadata={"description": "last use, to within 10 minutes"})
+    expires_at = fields.String(required=True)
+
+
+class SessionRevocationSchema(Schema):
+    session_id = fields.String(required=True)
+    sessions_ended = fields.Integer(required=True)
+
+
 @blp.route("")
 class Devices(MethodView):
     @blp.response(200, DeviceSchema(many=True))
@@ -56,3 +80,21 @@ class DeviceRevocation(MethodView):
         if device is None and not ended:
             fail(404, "No such device and no sessions of it.")
         return {"device_id": device_id, "sessions_ended": ended, "device": device}
+
+
+@blp.route("/sessions")
+class Sessions(MethodView):
+    @blp.response(200, SessionSchema(many=True))
+    def get(self) -> list[dict[str, Any]]:
+        """List every signed-in session: who, on which device, since when, last used."""
+        return accounts.list_sessions(request_context().store, datetime.now(UTC))
+
+
+@blp.route("/sessions/<session_id>/revoke")
+class SessionRevocation(MethodView):
+    @blp.response(200, SessionRevocationSchema)
+    def post(self, session_id: str) -> dict[str, Any]:
+        """End one session at once (a phone without a device id, or one user on a shared tablet)."""
+        if not accounts.revoke_session(request_context().store, session_id):
+            fail(404, "No such session.")
+        return {"session_id": session_id, "sessions_ended": 1}

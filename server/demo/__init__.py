@@ -84,6 +84,7 @@ def seed(store: Store, db_name: str, now: datetime, rng_seed: int = DEMO_SEED, *
     for plan in demo.accounts:
         password = secrets.token_urlsafe(12)
         accounts.create_account(store, plan.email, plan.role, password, now, municipalities=plan.municipalities,
-                                organizations=plan.organizations, person_id=plan.person_id, user_id=plan.user_id)
+                                organizations=plan.organizations, person_id=plan.person_id, user_id=plan.user_id,
+                                display_name=plan.display_name)
         logins.append(DemoLogin(plan.email, plan.role, password, plan.user_id, plan.note))
     return DemoSummary(counts={**demo.counts(), "account": len(demo.accounts)}, logins=tuple(logins))

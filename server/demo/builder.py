@@ -34,6 +34,7 @@ class AccountPlan:
     municipalities: tuple[str, ...] = ()
     organizations: tuple[str, ...] = ()
     person_id: str | None = None
+    display_name: str | None = None
 
 
 @dataclass
@@ -144,7 +145,7 @@ class _Builder:
             self.users[row.key] = user_id
             self.data.accounts.append(AccountPlan(row.key, f"{row.email_local}@{self.county.email_domain}", row.role,
                                                   user_id, row.note, tuple(row.municipalities),
-                                                  tuple(row.organizations)))
+                                                  tuple(row.organizations), display_name=row.name))
 
     # -- organisations ----------------------------------------------------------------------
 

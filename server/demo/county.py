@@ -30,6 +30,7 @@ class AccountRow:
     email_local: str
     role: str
     note: str
+    name: str | None = None  # the account's display name, as coordinators see it
     municipalities: Sequence[str] = ()
     organizations: Sequence[str] = ()
 

@@ -24,7 +24,7 @@ from sync import errors
 from sync.storage import Store
 from sync.storage.base import AllDocsQuery
 
-from ..access.policy import ROLES, Principal
+from ..access.policy import ASSIGNABLE_ROLES, ROLES, Principal
 from ..concurrency import PASSWORD_HASHING
 
 T = TypeVar("T")
@@ -84,6 +84,7 @@ class Account:
     organizations: tuple[str, ...] = ()
     person_id: str | None = None
     revoked: bool = False
+    display_name: str | None = None
 
     def principal(self, token_id: str | None = None) -> Principal:
         return Principal(user_id=self.user_id, role=self.role, municipalities=frozenset(self.municipalities),
@@ -118,7 +119,8 @@ def _account(doc: dict[str, Any]) -> Account:
     return Account(email=doc["email"], user_id=doc["user_id"], role=doc["role"],
                    municipalities=tuple(doc.get("municipalities", ())),
                    organizations=tuple(doc.get("organizations", ())),
-                   person_id=doc.get("person_id"), revoked=bool(doc.get("revoked")))
+                   person_id=doc.get("person_id"), revoked=bool(doc.get("revoked")),
+                   display_name=doc.get("display_name"))
 
 
 def _read(store: Store, doc_id: str) -> dict[str, Any] | None:
@@ -138,11 +140,15 @@ def _write(store: Store, doc: dict[str, Any]) -> None:
 
 def create_account(store: Store, email: str, role: str, password: str, now: datetime, *,
                    municipalities: tuple[str, ...] = (), organizations: tuple[str, ...] = (),
-                   person_id: str | None = None, user_id: str | None = None) -> Account:
-    """Create an account.
+                   person_id: str | None = None, user_id: str | None = None,
+                   display_name: str | None = None) -> Account:
+    """Create an account. ``display_name`` is how coordinators see the person ("Sabine Müller")
+    instead of an id; optional.
 
-    :raises AccountError: for an unknown role, a short password or an email in use
+    :raises AccountError: for an unknown role, a short password, a name over 120 characters or an email in use
     """
+    if display_name is not None and not 0 < len(display_name.strip()) <= 120:
+        raise AccountError("name must have 1 to 120 characters")
     if role not in ROLES:
         raise AccountError(f"role must be one of {', '.join(ROLES)}")
     if len(password) < 10:
@@ -152,7 +158,8 @@ def create_account(store: Store, email: str, role: str, password: str, now: date
     doc = {"_id": account_doc_id(email), "email": email.strip().lower(), "role": role,
            "user_id": user_id or f"user:{uuid.uuid4().hex[:16]}", "password_hash": hash_password(password),
            "municipalities": list(municipalities), "organizations": list(organizations),
-           "person_id": person_id, "revoked": False, "created_at": now.isoformat()}
+           "person_id": person_id, "revoked": False, "created_at": now.isoformat(),
+           "display_name": display_name.strip() if display_name else None}
     try:
         _write(store, doc)
     except errors.CouchError as error:
@@ -168,11 +175,32 @@ def find_account(store: Store, email: str) -> Account | None:
     return _account(doc) if doc else None
 
 
+def created_at(store: Store, email: str) -> str | None:
+    """When the account of ``email`` was made (ISO time), if it exists."""
+    doc = _read(store, account_doc_id(email))
+    return doc.get("created_at") if doc else None
+
+
 def list_accounts(store: Store) -> list[Account]:
     """Every account, by email."""
     with store.database(ACCOUNTS_DB) as database:
         rows = database.all_docs(_ACCOUNT_RANGE)["rows"]
     return [_account(row["doc"]) for row in rows]
+
+
+def assignable_accounts(store: Store, principal: Principal) -> list[Account]:
+    """The accounts ``principal`` may give work to, by name: active volunteers, and active
+    coordinators who share a town or organisation with them (admins: every coordinator), as
+    the write rules allow them on an event's team. Sorted by name; the caller decides who may ask.
+    """
+    def assignable(account: Account) -> bool:
+        if account.revoked or account.role not in ASSIGNABLE_ROLES:
+            return False
+        return account.role == "volunteer" or principal.is_admin or bool(
+            set(account.municipalities) & principal.municipalities
+            or set(account.organizations) & principal.organizations)
+    found = [account for account in list_accounts(store) if assignable(account)]
+    return sorted(found, key=lambda account: ((account.display_name or account.email).casefold(), account.user_id))
 
 
 def authenticate(store: Store, email: str, password: str) -> Account | None:
@@ -196,10 +224,13 @@ def authenticate(store: Store, email: str, password: str) -> Account | None:
     return _account(doc)
 
 
-def issue_token(store: Store, account: Account, now: datetime, ttl: timedelta, device_id: str | None = None) -> str:
-    """A new bearer token for ``account``; only its hash is stored."""
+def issue_token(store: Store, account: Account, now: datetime, ttl: timedelta, device_id: str | None = None,
+                device_name: str | None = None) -> str:
+    """A new bearer token for ``account``; only its hash is stored. ``device_name`` is what the
+    device calls itself ("Chrome on Android"), shown to admins beside its id."""
     token = secrets.token_urlsafe(32)
     _write(store, {"_id": _token_id(token), "email": account.email, "device_id": device_id,
+                   "device_name": device_name, "issued_at": now.isoformat(),
                    "expires_at": (now + ttl).isoformat(), "revoked": False})
     return token
 
@@ -282,6 +313,39 @@ def erase_account(store: Store, user_id: str) -> bool:
     return True
 
 
+def list_sessions(store: Store, now: datetime) -> list[dict[str, Any]]:
+    """Every live session (token neither revoked nor expired, account active), newest use
+    first, with its account's address, name and role. Never a token or its hash: a session is
+    named by a short id made from the hash, which :func:`revoke_session` takes."""
+    with store.database(ACCOUNTS_DB) as database:
+        holders = {row["doc"]["email"]: row["doc"] for row in database.all_docs(_ACCOUNT_RANGE)["rows"]}
+        tokens = [row["doc"] for row in database.all_docs(_TOKEN_RANGE)["rows"]]
+    sessions = []
+    for doc in tokens:
+        holder = holders.get(doc["email"])
+        if doc.get("revoked") or datetime.fromisoformat(doc["expires_at"]) <= now or holder is None \
+                or holder.get("revoked"):
+            continue
+        sessions.append({
+            "id": _session_id(doc["_id"]), "user_id": holder["user_id"], "email": holder["email"],
+            "display_name": holder.get("display_name"), "role": holder["role"],
+            "device_id": doc.get("device_id"), "device_name": doc.get("device_name"),
+            "issued_at": doc.get("issued_at"), "last_seen": doc.get("last_seen") or doc.get("issued_at"),
+            "expires_at": doc["expires_at"]})
+    sessions.sort(key=lambda session: session["last_seen"] or "", reverse=True)
+    return sessions
+
+
+def revoke_session(store: Store, session_id: str) -> bool:
+    """End the live session named ``session_id`` (an id from :func:`list_sessions`)."""
+    with store.database(ACCOUNTS_DB) as database:
+        found = [row["doc"] for row in database.all_docs(_TOKEN_RANGE)["rows"]
+                 if _session_id(row["id"]) == session_id and not row["doc"].get("revoked")]
+        if found:
+            database.bulk_docs([{**doc, "revoked": True} for doc in found])
+    return bool(found)
+
+
 def revoke_device(store: Store, device_id: str) -> int:
     """End every session a (lost) device holds; returns how many."""
     with store.database(ACCOUNTS_DB) as database:
@@ -295,6 +359,12 @@ def revoke_device(store: Store, device_id: str) -> int:
 
 def _token_id(token: str) -> str:
     return "token:" + hashlib.sha256(token.encode()).hexdigest()
+
+
+def _session_id(token_id: str) -> str:
+    """A session's public name: 80 bits of its token's hash, enough to tell sessions apart,
+    and never the whole stored hash."""
+    return token_id.removeprefix("token:")[:20]
 
 
 _ACCOUNT_RANGE = AllDocsQuery.prefixed("account:")

@@ -71,6 +71,24 @@ def export_person(store: Store, db_name: str, principal: Principal, person_id: s
     }
 
 
+def export_own(store: Store, db_name: str, principal: Principal, now: datetime) -> dict[str, Any]:
+    """A resident's copy of everything stored about them (GDPR art. 15): :func:`export_person`
+    of their own record (complete), with their account (address, name, since when) and their
+    live sessions (device, sign-in, last use). Never a password hash or a token.
+
+    :raises CouchError: not_found if the principal has no person record
+    """
+    if principal.person_id is None:
+        raise errors.not_found()
+    export = export_person(store, db_name, principal, principal.person_id)
+    account = next((a for a in accounts.list_accounts(store) if a.user_id == principal.user_id), None)
+    sessions = [{key: session[key] for key in ("device_name", "device_id", "issued_at", "last_seen")}
+                for session in accounts.list_sessions(store, now) if session["user_id"] == principal.user_id]
+    return {**export, "account": None if account is None else {
+        "email": account.email, "display_name": account.display_name, "role": account.role,
+        "created_at": accounts.created_at(store, account.email)}, "sessions": sessions}
+
+
 def erase_person(store: Store, db_name: str, principal: Principal, person_id: str, now: datetime) -> list[str]:
     """Purge a person's record and every document naming them: all revisions, attachments and
     index entries. Devices learn of it through the removals feed and drop their copies.

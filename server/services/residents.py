@@ -22,7 +22,7 @@ def register_resident(store: Store, db_name: str, form: dict[str, Any], now: dat
     user_id = f"user:{uuid.uuid4().hex[:16]}"
     person_id = f"person:{uuid.uuid4().hex}"
     account = accounts.create_account(store, form["email"], "resident", form["password"], now,
-                                      person_id=person_id, user_id=user_id)
+                                      person_id=person_id, user_id=user_id, display_name=form["display_name"])
     person = {
         "_id": person_id, "type": "person", "schema_version": 1, "created_at": now.isoformat(),
         "display_name": form["display_name"], "languages": form.get("languages", []),

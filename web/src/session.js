@@ -18,6 +18,16 @@ export function deviceId() {
   return id;
 }
 
+// What the device calls itself at login ("Chrome · Android"), so an admin can tell a lost
+// tablet from the office PC; the id stays the key.
+export function deviceName(agent = navigator.userAgent) {
+  const browser = [[/Edg\//, 'Edge'], [/Firefox\//, 'Firefox'], [/Chrom(e|ium)\//, 'Chrome'], [/Safari\//, 'Safari']]
+    .find(([pattern]) => pattern.test(agent));
+  const system = [[/Android/, 'Android'], [/iPhone|iPad/, 'iOS'], [/Windows/, 'Windows'], [/CrOS/, 'ChromeOS'],
+    [/Mac OS X/, 'macOS'], [/Linux/, 'Linux']].find(([pattern]) => pattern.test(agent));
+  return [browser ? browser[1] : 'Browser', system && system[1]].filter(Boolean).join(' · ');
+}
+
 export function load() {
   try {
     const session = JSON.parse(localStorage.getItem(SESSION_KEY));
@@ -46,7 +56,7 @@ function store(answer, extra) {
 export async function login(email, password) {
   const answer = await json('/api/auth/token', {
     method: 'POST',
-    body: { email, password, device_id: deviceId() },
+    body: { email, password, device_id: deviceId(), device_name: deviceName() },
   });
   return store(answer, { email: email.trim().toLowerCase() });
 }

@@ -38,8 +38,12 @@ async function newPage(browser, viewport, label) {
       report.console_errors.push(`${label}: ${message.text()}`);
     }
   });
-  page.on('dialog', (dialog) => dialog.accept());
-  return { context, page };
+  const dialogs = []; // what the app asked before acting (confirmations), accepted
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.message());
+    dialog.accept();
+  });
+  return { context, page, dialogs };
 }
 
 async function screenshot(page, name) {
@@ -256,29 +260,45 @@ async function volunteerOffline(browser) {
     counts: await card.locator('.counts').innerText(), body: await page.locator('main').innerText() };
   await screenshot(page, 'volunteer-fa');
   step('volunteer_done', started);
-  await revokedTablet(page, event);
+  await revokedTablet(browser, page, event);
   await context.close();
 }
 
-// Scenario 4: the tablet is reported lost and an admin revokes it. At its next request the
-// gateway answers 401; the app logs out and deletes its local database.
-async function revokedTablet(page, event) {
+// Scenario 4: the tablet is reported lost. An admin finds its session on the devices screen
+// (by the volunteer's name and the device) and blocks it with one button and a confirmation.
+// At the tablet's next request the gateway answers 401; the app logs out and deletes its
+// local database.
+async function revokedTablet(browser, page, event) {
   const started = Date.now();
   await setLanguage(page, 'de');
   const name = await page.evaluate(() => window.miteinander.store.name);
   const databases = () => page.evaluate(async () => (await indexedDB.databases()).map((db) => db.name));
   const before = await databases();
   const device = await page.evaluate(() => localStorage.getItem('miteinander.device'));
-  const response = await fetch(`${args.base}/api/devices/${encodeURIComponent(device)}/revoke`, {
-    method: 'POST', headers: { Authorization: adminAuth() } });
-  const revocation = await response.json();
+
+  const desk = await newPage(browser, TABLET, 'admin');
+  await login(desk.page, args.admin.email, args.admin.password);
+  await goto(desk.page, '#/c/devices');
+  const row = desk.page.locator(`tr[data-device="${device}"]`);
+  await row.waitFor();
+  const rowText = await row.innerText();
+  await screenshot(desk.page, 'admin-devices-de');
+  await row.locator('button.revoke').click();
+  await desk.page.waitForSelector('.notice.success');
+  const notice = await desk.page.locator('.notice.success').innerText();
+  await desk.page.waitForSelector(`tr[data-device="${device}"]`, { state: 'detached' });
+  const dialogs = [...desk.dialogs];
+  await desk.context.close();
+
   // The next write is pushed at once and refused: the device learns it was revoked.
   await goto(page, `#/v/event/${encodeURIComponent(event.id)}`);
   await page.locator('.participant:not([data-present="true"]) button.checkin').first().click();
   await page.waitForSelector('.screen.login .notice.error');
   report.revoked = {
-    status: response.status,
-    sessions_ended: revocation.sessions_ended,
+    device,
+    row: rowText,
+    dialogs,
+    notice,
     db_before: before.some((db) => db.includes(name)),
     db_after: (await databases()).some((db) => db.includes(name)),
     session_after: await page.evaluate(() => localStorage.getItem('miteinander.session')),
@@ -431,14 +451,34 @@ async function residentAndCoordinator(browser) {
   await synced(page);
   report.resident_requests_shown = await page.locator('.cards .card').count();
 
-  // My data: a copy as JSON, and a request for erasure.
+  // She came to the event: a volunteer's tablet checked her in (written here as the admin).
+  const personId = await page.evaluate(async () => {
+    const { user_id: userId } = JSON.parse(localStorage.getItem('miteinander.session'));
+    return (await window.miteinander.store.byPrefix('person:')).find((p) => p.account_id === userId)._id;
+  });
+  const now = new Date().toISOString();
+  const checkin = { _id: `checkin:${event.id}:${personId}`, type: 'checkin', schema_version: 1, created_at: now,
+    event_id: event.id, person_id: personId, checked_in_at: now, by: args.volunteer.volunteer.user_id,
+    device_id: 'device-e2e', municipality: event.municipality, organization_id: event.organization_id };
+  const written = await fetch(`${args.base}/sync/miteinander/${encodeURIComponent(checkin._id)}`, {
+    method: 'PUT', headers: { Authorization: adminAuth(), 'Content-Type': 'application/json' }, body: JSON.stringify(checkin) });
+  if (written.status !== 201) throw new Error(`check-in for the resident: ${written.status}`);
+
+  // My data: everything the server holds, in words; a readable copy; a request for erasure.
   await goto(page, '#/r/data');
   await page.waitForSelector('dl.facts');
+  await page.waitForSelector('ul.checkins li');
+  report.resident_data_screen = await page.locator('main').innerText();
   const exportFile = page.waitForEvent('download');
   await page.click('.actions button.secondary');
-  const exported = JSON.parse(fs.readFileSync(await (await exportFile).path(), 'utf8'));
-  report.resident_export = { name: exported.person.display_name, registrations: exported.registrations.length,
-    contact_requests: exported.contact_requests.length };
+  const download = await exportFile;
+  const exportedText = fs.readFileSync(await download.path(), 'utf8');
+  const exported = JSON.parse(exportedText);
+  const profile = exported['Ihre Angaben'];
+  report.resident_export = { name: profile['Ihr Name'], email: profile['E-Mail'],
+    registrations: exported['Ihre Anmeldungen'].length, contact_requests: exported['Meine Anfragen'].length,
+    checkins: exported['Ihre Teilnahmen (Check-ins)'].length, file: download.suggestedFilename() };
+  report.resident_export_text = exportedText;
   await page.click('.actions button.danger');
   await page.waitForSelector('.notice.success');
   await synced(page);
@@ -465,6 +505,10 @@ async function residentAndCoordinator(browser) {
   await goto(desk.page, `#/c/event/${encodeURIComponent(args.volunteer.event.id)}`);
   await desk.page.waitForSelector('.counts.big');
   report.counts.coordinator_detail = await desk.page.locator('.counts.big').innerText();
+  report.names = {};
+  await desk.page.waitForFunction((name) => document.querySelector('main table').innerText.includes(name),
+    args.names.volunteer);
+  report.names.event_detail = await desk.page.locator('main table').innerText();
   await screenshot(desk.page, 'coordinator-de');
   await goto(desk.page, '#/c/contacts');
   const card = desk.page.locator('.contact-request', { hasText: token });
@@ -475,6 +519,10 @@ async function residentAndCoordinator(browser) {
     requester: await card.locator('.requester').innerText(),
   };
   await screenshot(desk.page, 'coordinator-contacts-de');
+  // Someone else by name, not by a typed id.
+  await desk.page.waitForFunction((t) => [...document.querySelectorAll('.contact-request')]
+    .find((el) => el.textContent.includes(t)).querySelectorAll('select.assignee option').length > 1, token);
+  report.names.assignees = await card.locator('select.assignee option').evaluateAll((options) => options.map((o) => o.textContent));
   await card.locator('input[type=text]').first().fill('Übernehme ich, suche eine Dolmetscherin');
   await card.locator('button.primary').click();
   await desk.page.waitForSelector('.notice.success');
@@ -488,6 +536,9 @@ async function residentAndCoordinator(browser) {
 
   // The volunteer's hours from scenario 1, approved.
   await goto(desk.page, '#/c/hours');
+  const hoursRow = desk.page.locator('tr', { has: desk.page.locator(`input[type=checkbox][value="${shared.hoursId}"]`) });
+  await hoursRow.locator('td.volunteer', { hasText: args.names.volunteer }).waitFor();
+  report.names.hours_volunteer = await hoursRow.locator('td.volunteer').innerText();
   await desk.page.check(`input[type=checkbox][value="${shared.hoursId}"]`);
   await desk.page.click('.decision-bar button.primary');
   await desk.page.waitForSelector('.notice.success');
@@ -498,6 +549,7 @@ async function residentAndCoordinator(browser) {
   await goto(desk.page, '#/c/conflicts');
   const conflict = desk.page.locator(`article.conflict[data-id="${conflictId}"]`);
   await conflict.waitFor();
+  report.names.conflict = await conflict.innerText();
   await screenshot(desk.page, 'coordinator-conflicts-de');
   await conflict.locator('button.primary').click();
   await desk.page.waitForSelector('.notice.success');

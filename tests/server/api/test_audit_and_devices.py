@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 import requests
 
@@ -56,3 +58,32 @@ def test_revoking_a_device_ends_its_sessions(server: LiveServer, people: Team) -
     assert requests.get(server.url + "/api/events", headers=bearer, timeout=10).status_code == 401
     assert people.admin.post(f"/devices/device:{tag()}/revoke").status_code == 404
     assert people.admin.get("/audit", params={"doc_id": device_id}).json()[0]["changes"][0][0] == device_id
+
+
+def test_admins_see_every_session_by_name_and_end_one_at_once(server: LiveServer, people: Team) -> None:
+    device_id = f"device-{tag()}"
+    login = requests.post(server.url + "/api/auth/token", json={
+        "email": people.other_volunteer.email, "password": people.other_volunteer.password,
+        "device_id": device_id, "device_name": "Chrome · Android"}, timeout=30)
+    assert login.status_code == 201, login.text
+    token = login.json()["token"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert requests.get(server.url + "/api/events", headers=bearer, timeout=10).status_code == 200
+
+    listed = people.admin.get("/devices/sessions")
+    assert listed.status_code == 200, listed.text
+    [session] = [s for s in listed.json() if s["device_id"] == device_id]
+    assert session["email"] == people.other_volunteer.email and session["role"] == "volunteer"
+    assert session["user_id"] == people.other_volunteer.user_id and session["device_name"] == "Chrome · Android"
+    assert session["issued_at"] and session["last_seen"] >= session["issued_at"] and session["expires_at"]
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    assert token not in listed.text and digest not in listed.text, "never a token or its stored hash"
+    for someone in (people.coordinator, people.volunteer, people.resident):
+        assert someone.get("/devices/sessions").status_code == 403
+        assert someone.post(f"/devices/sessions/{session['id']}/revoke").status_code == 403
+
+    ended = people.admin.post(f"/devices/sessions/{session['id']}/revoke")
+    assert ended.status_code == 200 and ended.json()["sessions_ended"] == 1, ended.text
+    assert requests.get(server.url + "/api/events", headers=bearer, timeout=10).status_code == 401
+    assert session["id"] not in {s["id"] for s in people.admin.get("/devices/sessions").json()}
+    assert people.admin.post(f"/devices/sessions/{session['id']}/revoke").status_code == 404

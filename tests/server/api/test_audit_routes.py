@@ -25,6 +25,7 @@ WRITE_METHODS = {"PUT", "POST", "PATCH", "DELETE"}
 NOT_DOCUMENT_WRITES = {
     ("/api/auth/token", "POST"): "a session, in the accounts database",
     ("/api/auth/token", "DELETE"): "ends a session",
+    ("/api/devices/sessions/<session_id>/revoke", "POST"): "ends a session, in the accounts database",
     ("/sync/<db>/", "PUT"): "creates a database (admins)",
     ("/sync/<db>/", "DELETE"): "deletes a database (admins; never the synced one's audit)",
     ("/sync/<db>/_all_docs", "POST"): "a read with keys in the body",

@@ -14,6 +14,7 @@ import {
 import {
   hoursRows, lastMonths, participantRows, REPORT_COLUMNS, spreadsheetCsv, totals, usesDecimalComma,
 } from '../reports.js';
+import { nameOf, people } from '../names.js';
 import { badge, duration, emptyState, eventTitle, screen } from './common.js';
 
 const RULE_MERGED = new Set(['checkin', 'hours', 'contact_request']);
@@ -39,10 +40,6 @@ async function rememberScope(app) {
   } catch {
     return false; // offline: the remembered list and the local documents do
   }
-}
-
-function shortId(id) {
-  return String(id || '').replace(/^user:/, '').slice(0, 8);
 }
 
 function table(headers, rows, caption) {
@@ -91,6 +88,7 @@ export function attendanceScreen(app) {
 
 export function eventScreen(app, eventId) {
   const body = h('div', {}, h('p', { class: 'loading' }, t('loading')));
+  let users = people(app, (fresh) => { users = fresh; refresh(); });
 
   async function refresh() {
     const event = await app.store.get(eventId);
@@ -106,12 +104,12 @@ export function eventScreen(app, eventId) {
       h('h1', {}, event ? eventTitle(event) : eventId),
       event ? h('p', { class: 'meta' }, `${formatDateTime(event.start)}${separator()}${event.place}${comma()}${event.municipality}`) : null,
       h('p', { class: 'counts big' }, t('attendance.detail', counts)),
-      rows.length ? table([t('coordinator.name'), t('coordinator.registration'), t('coordinator.checkedIn'), t('coordinator.device')],
+      rows.length ? table([t('coordinator.name'), t('coordinator.registration'), t('coordinator.checkedIn'), t('coordinator.checkedInBy')],
         rows.map((row) => h('tr', {},
           h('th', { scope: 'row' }, row.name),
           h('td', {}, t(`registrationStatus.${row.status}`)),
           h('td', {}, row.checkin ? formatTime(row.checkin.checked_in_at) : '–'),
-          h('td', {}, row.checkin ? formatList((row.checkin.devices || [row.checkin.device_id]).map(shortId)) : '–'))))
+          h('td', {}, row.checkin && row.checkin.by ? nameOf(users, row.checkin.by) : '–'))))
         : emptyState(t('checkin.noRegistrations')));
   }
 
@@ -127,6 +125,7 @@ export function hoursScreen(app) {
   const decided = h('div', {});
   const deciding = new Set();
   let boxes = [];
+  let users = people(app, (fresh) => { users = fresh; refresh(); });
 
   selectAll.addEventListener('change', () => boxes.forEach((box) => { box.checked = selectAll.checked; }));
 
@@ -181,7 +180,7 @@ export function hoursScreen(app) {
       pending.map((entry, index) => h('tr', {},
         h('td', {}, h('label', { class: 'hit' }, boxes[index])),
         h('td', {}, formatDate(entry.date + 'T12:00:00')),
-        h('td', {}, shortId(entry.volunteer_id)),
+        h('td', { class: 'volunteer' }, nameOf(users, entry.volunteer_id)),
         h('td', { class: 'number' }, duration(entry.minutes)),
         h('td', {}, t(`activity.${entry.activity}`)),
         h('td', {}, entry.event_id ? titles.get(entry.event_id) || '' : '–'),
@@ -191,7 +190,7 @@ export function hoursScreen(app) {
       .sort((a, b) => b.decided_at.localeCompare(a.decided_at)).slice(0, 10);
     replaceChildren(decided, recent.length ? h('ul', { class: 'plain' }, recent.map((entry) => h('li', {},
       badge(entry.status, t(`hours.status.${entry.status}`)), ' ',
-      [formatDate(entry.date + 'T12:00:00'), shortId(entry.volunteer_id), duration(entry.minutes)].join(separator()),
+      [formatDate(entry.date + 'T12:00:00'), nameOf(users, entry.volunteer_id), duration(entry.minutes)].join(separator()),
       entry.reason ? ` – ${entry.reason}` : ''))) : emptyState(t('coordinator.noDecisions')));
   }
 
@@ -217,6 +216,7 @@ export function contactsScreen(app) {
   const message = h('div', { class: 'message' });
   const chips = h('div', { class: 'chips', role: 'group', 'aria-label': t('coordinator.byStatus') });
   const list = h('ul', { class: 'cards', role: 'list', id: 'contact-requests' });
+  let users = people(app, (fresh) => { users = fresh; refresh(); });
 
   // The REST API when reachable (it checks the assignee and keeps an audit trail); offline,
   // the same change is written locally and synced.
@@ -254,7 +254,11 @@ export function contactsScreen(app) {
   async function card(request) {
     const note = h('input', { type: 'text', maxlength: 1000, placeholder: t('coordinator.notePlaceholder'),
       'aria-label': t('coordinator.note') });
-    const other = h('input', { type: 'text', placeholder: 'user:…', 'aria-label': t('coordinator.assigneeId') });
+    // Whom else to give it to: by name, from the accounts the server accepts as assignees.
+    const other = h('select', { 'aria-label': t('coordinator.assignee'), class: 'assignee' },
+      h('option', { value: '' }, t('coordinator.choosePerson')),
+      users.filter((user) => user.user_id !== app.session.user_id).map((user) => h('option', { value: user.user_id },
+        `${nameOf(users, user.user_id)} (${t(`role.${user.role}`)})`)));
     const mine = request.assignee === app.session.user_id;
     const actions = [];
     if (request.status === 'new' || (request.status === 'assigned' && !mine)) {
@@ -275,7 +279,7 @@ export function contactsScreen(app) {
       h('p', { class: 'meta' }, [formatDateTime(request.created_at), languageName(request.language), request.municipality].join(separator())),
       h('p', { class: 'requester', dir: 'auto' }, await requester(request)),
       request.message ? h('p', { class: 'request-message', dir: 'auto' }, request.message) : null,
-      request.assignee ? h('p', { class: 'meta' }, t('coordinator.assignedTo', { who: mine ? t('coordinator.me') : request.assignee })) : null,
+      request.assignee ? h('p', { class: 'meta' }, t('coordinator.assignedTo', { who: mine ? t('coordinator.me') : nameOf(users, request.assignee) })) : null,
       (request.history || []).length ? h('details', {}, h('summary', {}, t('coordinator.history')),
         h('ol', {}, request.history.map((step) => h('li', {},
           `${formatDateTime(step.at)} – ${t(`contactStatus.${step.status}`)}${step.note ? `: ${step.note}` : ''}`)))) : null,
@@ -283,7 +287,7 @@ export function contactsScreen(app) {
       request.status !== 'closed' ? h('details', { class: 'assign-other' }, h('summary', {}, t('coordinator.assignOther')),
         h('div', { class: 'row' }, other, h('button', {
           type: 'button', class: 'secondary',
-          onclick: () => other.value.trim() && act(request, { status: 'assigned', assignee: other.value.trim() }, note.value.trim()),
+          onclick: () => other.value && act(request, { status: 'assigned', assignee: other.value }, note.value.trim()),
         }, t('coordinator.assign')))) : null);
   }
 
@@ -311,14 +315,16 @@ function body(doc) {
   return Object.fromEntries(Object.entries(doc).filter(([key]) => !key.startsWith('_')));
 }
 
-function show(value) {
-  if (value === undefined) return '–';
-  return typeof value === 'object' ? JSON.stringify(value) : String(value);
-}
+const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d/;
+const FIELDS = ['checked_in_at', 'by', 'device_id', 'devices', 'status', 'minutes', 'note', 'updated_at', 'assignee',
+  'decided_by', 'decided_at', 'reason', 'date', 'created_at'];
 
+// A conflict in plain words: whose check-in (or hours, or request) at which event, each version
+// by who wrote it, on which device (A, B ...) and when, in local time; ids never show.
 export function conflictsScreen(app) {
   const message = h('div', { class: 'message' });
   const list = h('div', {}, h('p', { class: 'loading' }, t('loading')));
+  let users = people(app, (fresh) => { users = fresh; refresh(); });
 
   async function keep(winner, chosen, leaves) {
     if (chosen._rev !== winner._rev) await app.store.save({ ...body(chosen), _id: winner._id, _rev: winner._rev });
@@ -329,19 +335,54 @@ export function conflictsScreen(app) {
     refresh();
   }
 
+  async function subject(doc) {
+    const event = doc.event_id ? await app.store.get(doc.event_id) : null;
+    let who = null;
+    if (doc.walk_in) who = doc.walk_in.display_name;
+    else if (doc.person_id) {
+      const found = (doc.event_id && await app.store.get(`registration:${doc.event_id}:${doc.person_id}`))
+        || await app.store.get(doc.person_id);
+      who = found ? found.display_name : t('coordinator.unknownPerson');
+    } else if (doc.volunteer_id) who = nameOf(users, doc.volunteer_id);
+    const when = event ? formatDate(event.start) : doc.date ? formatDate(`${doc.date}T12:00:00`) : null;
+    return [who, event ? eventTitle(event) : null, when].filter(Boolean).join(separator())
+      || t(`docType.${doc.type}`);
+  }
+
+  function show(key, value, deviceLetter) {
+    if (value === undefined || value === null || value === '') return '–';
+    if (Array.isArray(value)) return formatList(value.map((item) => show(key, item, deviceLetter)));
+    if (key === 'device_id' || key === 'devices') return t('conflicts.device', { letter: deviceLetter(value) });
+    if (typeof value === 'string' && value.startsWith('user:')) return nameOf(users, value);
+    if (typeof value === 'string' && ISO_TIME.test(value)) return formatDateTime(value);
+    if (key === 'minutes') return duration(value);
+    return typeof value === 'object' ? JSON.stringify(value) : String(value);
+  }
+
   async function refresh() {
     const all = await app.store.local.allDocs({ conflicts: true, include_docs: true });
     const conflicted = all.rows.filter((row) => row.doc && row.doc._conflicts && row.doc._conflicts.length);
     const cards = await Promise.all(conflicted.map(async ({ doc: winner }) => {
       const leaves = (await app.store.liveLeaves(winner._id))
         .sort((a, b) => (a._rev === winner._rev ? -1 : b._rev === winner._rev ? 1 : 0));
+      const devices = [...new Set(leaves.flatMap((leaf) => [leaf.device_id, ...(leaf.devices || [])]).filter(Boolean))];
+      const deviceLetter = (id) => String.fromCharCode(65 + Math.max(0, devices.indexOf(id)));
       const keys = [...new Set(leaves.flatMap((leaf) => Object.keys(body(leaf))))]
-        .filter((key) => new Set(leaves.map((leaf) => show(leaf[key]))).size > 1);
+        .filter((key) => new Set(leaves.map((leaf) => JSON.stringify(leaf[key]))).size > 1)
+        .sort((a, b) => (FIELDS.indexOf(a) + 1 || 99) - (FIELDS.indexOf(b) + 1 || 99));
+      const version = (leaf, index) => {
+        const author = leaf.by || leaf.decided_by || leaf.volunteer_id;
+        const when = leaf.updated_at || leaf.checked_in_at || leaf.created_at;
+        return [index === 0 ? t('conflicts.current') : t('conflicts.other', { n: index }),
+          author ? nameOf(users, author) : null, leaf.device_id ? show('device_id', leaf.device_id, deviceLetter) : null,
+          when ? formatDateTime(when) : null].filter(Boolean).join(separator());
+      };
       return h('article', { class: 'card conflict', dataset: { id: winner._id } },
-        h('h2', {}, `${t(`docType.${winner.type}`)}: ${winner._id}`),
+        h('h2', {}, `${t(`docType.${winner.type}`)}: `, h('span', { class: 'subject', dir: 'auto' }, await subject(winner))),
         RULE_MERGED.has(winner.type) ? h('p', { class: 'hint' }, t('conflicts.ruleWillMerge')) : null,
-        table([t('conflicts.field'), ...leaves.map((leaf, index) => (index === 0 ? t('conflicts.current') : t('conflicts.other', { n: index })))],
-          keys.map((key) => h('tr', {}, h('th', { scope: 'row' }, key), leaves.map((leaf) => h('td', {}, show(leaf[key])))))),
+        table([t('conflicts.field'), ...leaves.map(version)],
+          keys.map((key) => h('tr', {}, h('th', { scope: 'row' }, FIELDS.includes(key) ? t(`field.${key}`) : key),
+            leaves.map((leaf) => h('td', {}, show(key, leaf[key], deviceLetter)))))),
         h('div', { class: 'row actions' }, leaves.map((leaf, index) => h('button', {
           type: 'button', class: index === 0 ? 'primary' : 'secondary', onclick: () => keep(winner, leaf, leaves),
         }, index === 0 ? t('conflicts.keepCurrent') : t('conflicts.keepOther', { n: index })))));
@@ -354,19 +395,57 @@ export function conflictsScreen(app) {
   return { el, refresh, title: t('conflicts.title') };
 }
 
+// Admins see every signed-in session (who, on which device, since when, last used) and can
+// end one with a button: a device with an id is blocked as a whole (every session on it ends,
+// its record is marked revoked), a session without one ends alone. The device learns it at its
+// next request (a 401) and deletes its local data. Coordinators see their own device only.
 export function devicesScreen(app) {
   const here = h('section', { class: 'card' });
+  const message = h('div', { class: 'message' });
+  const sessionList = h('div', {});
   const list = h('div', {}, h('p', { class: 'loading' }, t('loading')));
+  const admin = app.session.role === 'admin';
+  let users = people(app, (fresh) => { users = fresh; refresh(); });
 
   function deviceTable(devices) {
     return table([t('devices.name'), t('devices.user'), t('devices.registered'), t('devices.lastSync'), t('devices.state')],
       devices.sort((a, b) => String(b.last_sync_at || '').localeCompare(String(a.last_sync_at || ''))).map((device) => h('tr', {},
         h('th', { scope: 'row' }, device.name),
-        h('td', {}, shortId(device.user_id)),
+        h('td', {}, nameOf(users, device.user_id)),
         h('td', {}, formatDate(device.registered_at)),
         h('td', { title: device.last_sync_at ? formatDateTime(device.last_sync_at) : '' },
           device.last_sync_at ? formatRelative(device.last_sync_at) : t('sync.never')),
         h('td', {}, device.revoked ? badge('rejected', t('devices.revoked')) : badge('approved', t('devices.active'))))));
+  }
+
+  async function revoke(session) {
+    const who = session.display_name || session.email;
+    const device = session.device_name || session.device_id || t('devices.unnamed');
+    if (!window.confirm(t('devices.confirmRevoke', { who, device }))) return;
+    const path = session.device_id
+      ? `/api/devices/${encodeURIComponent(session.device_id)}/revoke`
+      : `/api/devices/sessions/${encodeURIComponent(session.id)}/revoke`;
+    try {
+      await app.api(path, { method: 'POST' });
+      notice(message, t('devices.revokedNotice', { who }), 'success');
+    } catch (err) {
+      notice(message, err.offline ? t('devices.needsNetwork') : `${t('error.generic')} (${err.message})`, 'error');
+    }
+    refresh();
+  }
+
+  function sessionTable(sessions) {
+    return table([t('devices.person'), t('devices.name'), t('devices.signedIn'), t('devices.lastUsed'), ''],
+      sessions.map((session) => h('tr', { dataset: { session: session.id, device: session.device_id || '' } },
+        h('th', { scope: 'row' }, h('span', { class: 'who', dir: 'auto' }, session.display_name || session.email),
+          h('br'), h('small', { class: 'meta' }, `${t(`role.${session.role}`)}${separator()}${session.email}`)),
+        h('td', {}, session.device_name || t('devices.unnamed'),
+          session.device_id ? [h('br'), h('small', { class: 'meta device-id' }, session.device_id)] : null),
+        h('td', {}, session.issued_at ? formatDateTime(session.issued_at) : '–'),
+        h('td', { title: session.last_seen ? formatDateTime(session.last_seen) : '' },
+          session.last_seen ? formatRelative(session.last_seen) : '–'),
+        h('td', {}, h('button', { type: 'button', class: 'danger revoke', onclick: () => revoke(session) },
+          t('devices.revoke'))))));
   }
 
   async function refresh() {
@@ -376,19 +455,25 @@ export function devicesScreen(app) {
       h('dt', {}, t('devices.lastSync')), h('dd', {}, status.lastSyncAt ? formatDateTime(status.lastSyncAt) : t('sync.never')),
       h('dt', {}, t('devices.pending')), h('dd', {}, formatNumber(status.pending))));
     let devices = null;
-    if (app.session.role === 'admin') {
+    if (admin) {
       try {
+        const sessions = await app.api('/api/devices/sessions');
+        replaceChildren(sessionList, sessions.length ? sessionTable(sessions) : emptyState(t('devices.noSessions')));
         devices = await app.api('/api/devices');
       } catch (err) {
         if (!err.offline) throw err;
+        replaceChildren(sessionList, emptyState(t('devices.needsNetwork')));
       }
     }
     if (!devices) devices = await app.store.byPrefix('device:');
     replaceChildren(list, devices.length ? deviceTable(devices) : emptyState(t('devices.none')),
-      app.session.role === 'admin' ? null : h('p', { class: 'hint' }, t('devices.adminHint')));
+      admin ? null : h('p', { class: 'hint' }, t('devices.adminHint')));
   }
 
-  const el = screen(t('devices.title'), here, h('h2', {}, t('devices.registeredDevices')), list);
+  const el = screen(t('devices.title'), here, message,
+    admin ? h('section', { class: 'group', 'aria-labelledby': 'sessions-heading' },
+      h('h2', { id: 'sessions-heading' }, t('devices.sessions')), sessionList) : null,
+    h('h2', {}, t('devices.registeredDevices')), list);
   refresh();
   return { el, refresh, title: t('devices.title') };
 }

@@ -154,17 +154,25 @@ function requestCard(request) {
     request.message ? h('p', { dir: 'auto' }, request.message) : null);
 }
 
+// "My data": everything the server holds about the resident (GET /api/me/data: person record,
+// registrations, check-ins, contact requests, account and sessions), or offline what this
+// device holds; shown and downloaded in words and local dates, never internal ids.
 export function dataScreen(app) {
   const body = h('div', {}, h('p', { class: 'loading' }, t('loading')));
   const message = h('div', { class: 'message' });
   let snapshot = null;
 
   async function collect() {
+    try {
+      return { ...(await app.api('/api/me/data')), server: true };
+    } catch (err) {
+      if (!err.offline) throw err;
+    }
     const person = await findPerson(app);
     if (!person) return null;
-    const registrations = (await app.store.byPrefix('registration:')).filter((r) => r.person_id === person._id);
-    const requests = (await app.store.byPrefix('contact:')).filter((r) => r.person_id === person._id);
-    return { person, registrations, contact_requests: requests };
+    const mine = async (prefix) => (await app.store.byPrefix(prefix)).filter((doc) => doc.person_id === person._id);
+    return { person, registrations: await mine('registration:'), checkins: await mine('checkin:'),
+      contact_requests: await mine('contact:'), account: { email: app.session.email }, sessions: [], server: false };
   }
 
   async function requestErasure() {
@@ -175,32 +183,81 @@ export function dataScreen(app) {
     refresh();
   }
 
+  // The same facts as the screen, labelled in the app's language, for the download.
+  function readable(data, events) {
+    const { person, account } = data;
+    const title = (id) => (events.get(id) ? eventTitle(events.get(id)) : t('data.unknownEvent'));
+    const when = (id) => (events.get(id) ? formatDateTime(events.get(id).start) : '–');
+    return {
+      [t('data.title')]: `Miteinander${separator()}${formatDateTime(new Date())}`,
+      [t('data.profile')]: {
+        [t('register.name')]: person.display_name,
+        [t('register.town')]: person.municipality,
+        [t('data.languages')]: formatList((person.languages || []).map(languageName)),
+        [t('contact.phone')]: (person.contact && person.contact.phone) || '–',
+        [t('contact.email')]: email(data) || '–',
+        [t('data.consents')]: (person.consents || []).map(consentText),
+      },
+      [t('data.registrations')]: data.registrations.map((r) => ({
+        [t('data.event')]: title(r.event_id), [t('data.when')]: when(r.event_id),
+        [t('data.status')]: t(`registrationStatus.${r.status}`) })),
+      [t('data.checkins')]: data.checkins.map((c) => ({
+        [t('data.event')]: title(c.event_id), [t('data.checkedInAt')]: formatDateTime(c.checked_in_at) })),
+      [t('contact.mine')]: data.contact_requests.map((r) => ({
+        [t('data.topic')]: t(`topic.${r.topic}`), [t('data.created')]: formatDateTime(r.created_at),
+        [t('data.status')]: t(`contactStatus.${r.status}`), [t('data.message')]: r.message || '',
+        [t('coordinator.history')]: (r.history || []).map((step) => `${formatDateTime(step.at)}: ${t(`contactStatus.${step.status}`)}`
+          + (step.note ? ` – ${step.note}` : '')) })),
+      [t('data.account')]: {
+        [t('contact.email')]: (account && account.email) || '–',
+        [t('data.created')]: account && account.created_at ? formatDateTime(account.created_at) : '–',
+        [t('data.sessions')]: (data.sessions || []).map((session) => `${session.device_name || t('devices.unnamed')}: `
+          + `${session.issued_at ? formatDateTime(session.issued_at) : '–'}`),
+      },
+    };
+  }
+
+  function email(data) {
+    return (data.person.contact && data.person.contact.email) || (data.account && data.account.email);
+  }
+
+  function consentText(c) {
+    return `${t(`consent.purpose.${c.purpose}`)}: ${formatDate(c.given_at)}${
+      c.withdrawn_at ? ` (${t('data.withdrawn')} ${formatDate(c.withdrawn_at)})` : ''}`;
+  }
+
   async function refresh() {
     snapshot = await collect();
     if (!snapshot) {
       replaceChildren(body, waitingForPerson());
       return;
     }
-    const { person, registrations, contact_requests: requests } = snapshot;
+    const { person, registrations, checkins, contact_requests: requests } = snapshot;
     const events = new Map((await app.store.byPrefix('event:')).map((event) => [event._id, event]));
     const erasure = requests.find((r) => r.message === ERASURE_MESSAGE && ['new', 'assigned'].includes(r.status));
     const row = (label, value) => [h('dt', {}, label), h('dd', {}, value || '–')];
     replaceChildren(body,
+      snapshot.server ? null : h('p', { class: 'notice info', role: 'status' }, t('data.offlinePart')),
       h('section', { class: 'card' }, h('h2', {}, t('data.profile')),
         h('dl', { class: 'facts' },
           row(t('register.name'), person.display_name),
           row(t('register.town'), person.municipality),
-          row(t('register.languages'), formatList((person.languages || []).map(languageName))),
+          row(t('data.languages'), formatList((person.languages || []).map(languageName))),
           row(t('contact.phone'), person.contact && person.contact.phone),
-          row(t('contact.email'), person.contact && person.contact.email),
-          row(t('data.consents'), (person.consents || []).map((c) => `${t(`consent.purpose.${c.purpose}`)}: ${formatDate(c.given_at)}${
-            c.withdrawn_at ? ` (${t('data.withdrawn')} ${formatDate(c.withdrawn_at)})` : ''}`).join('; ')))),
+          row(t('contact.email'), email(snapshot)),
+          row(t('data.consents'), (person.consents || []).map(consentText).join('; ')))),
       h('section', { class: 'card' }, h('h2', {}, t('data.registrations')),
         registrations.length ? h('ul', {}, registrations.map((r) => {
           const event = events.get(r.event_id);
-          return h('li', {}, event ? eventTitle(event) : r.event_id, ' – ', t(`registrationStatus.${r.status}`),
+          return h('li', {}, event ? eventTitle(event) : t('data.unknownEvent'), ' – ', t(`registrationStatus.${r.status}`),
             event ? h('div', {}, eventMeta(event)) : null);
         })) : emptyState(t('data.noRegistrations'))),
+      h('section', { class: 'card' }, h('h2', {}, t('data.checkins')),
+        checkins.length ? h('ul', { class: 'checkins' }, checkins.map((c) => {
+          const event = events.get(c.event_id);
+          return h('li', {}, event ? eventTitle(event) : t('data.unknownEvent'), separator(),
+            t('data.checkedInAtTime', { time: formatDateTime(c.checked_in_at) }));
+        })) : emptyState(t('data.noCheckins'))),
       h('section', { class: 'card' }, h('h2', {}, t('contact.mine')),
         requests.length ? h('ul', { class: 'cards', role: 'list' }, requests.map(requestCard)) : emptyState(t('contact.none'))),
       h('section', { class: 'card actions' }, h('h2', {}, t('data.rights')),
@@ -208,8 +265,8 @@ export function dataScreen(app) {
         h('div', { class: 'row' },
           h('button', {
             type: 'button', class: 'secondary',
-            onclick: () => download('miteinander-meine-daten.json', new Blob([JSON.stringify(
-              { exported_at: new Date().toISOString(), ...snapshot }, null, 2)], { type: 'application/json' })),
+            onclick: () => download(`${t('data.fileName')}.json`, new Blob([JSON.stringify(readable(snapshot, events), null, 2)],
+              { type: 'application/json' })),
           }, t('data.download')),
           erasure ? badge('pending', t('data.erasurePending'))
             : h('button', { type: 'button', class: 'danger', onclick: requestErasure }, t('data.requestErasure')))));
