@@ -70,6 +70,12 @@ def _changes_query(database: Database, body: Any) -> ChangesQuery:
         if not isinstance(body, dict) or "selector" not in body:
             raise errors.bad_request("Selector must be specified in POST payload")
         chosen = selector.parse(body["selector"])
+    elif filter_name == "_view":
+        raise errors.bad_request("The _view filter is not supported: this gateway serves no map/reduce views. "
+                                 "Use filter=_selector or filter=_doc_ids.")
+    elif filter_name is not None and "/" in filter_name:
+        raise errors.bad_request("Design-document filters are not supported: this gateway runs no JavaScript. "
+                                 "Use filter=_selector or filter=_doc_ids.")
     elif filter_name is not None:
         raise errors.bad_request(f"Unsupported filter: {filter_name[:64]}")
     style = request.args.get("style", "main_only")

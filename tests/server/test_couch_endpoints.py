@@ -411,3 +411,32 @@ def test_changes_selector_never_widens_a_readers_scope(server: LiveServer) -> No
     admin_ids = {row["id"] for row in admin_feed["results"]}
     assert {"event:selector-e1", "person:selector-p1"} <= admin_ids
     assert "person:selector-p1" not in {row["id"] for row in mine["results"]}
+
+
+def test_what_the_gateway_does_not_serve_is_refused_in_couchdbs_shape(db_url: str) -> None:
+    """Deliberate refusals (README, "Endpoints under /sync"): never a 404 that looks like a
+    missing document, a 405 or a 500."""
+    bulk(db_url, [{"_id": "_design/app", "views": {"all": {"map": "function (doc) { emit(doc._id); }"}}}])
+    refusals = [
+        ("GET", "/_changes?filter=app/mine", None, 400, "bad_request", "Design-document filters"),
+        ("POST", "/_changes?filter=app/mine&feed=longpoll", {}, 400, "bad_request", "Design-document filters"),
+        ("GET", "/_changes?filter=_view&view=app/all", None, 400, "bad_request", "The _view filter"),
+        ("GET", "/_design/app/_view/all", None, 501, "not_implemented", "Map/reduce views"),
+        ("POST", "/_design/app/_view/all", {"keys": ["a"]}, 501, "not_implemented", "Map/reduce views"),
+        ("GET", "/_design/missing/_view/all", None, 501, "not_implemented", "Map/reduce views"),
+        ("POST", "/_compact", {}, 501, "not_implemented", "Compaction"),
+        ("POST", "/_compact/app", {}, 501, "not_implemented", "Compaction"),
+        ("POST", "/_view_cleanup", {}, 501, "not_implemented", "Compaction"),
+        ("PUT", "/_design/guard", {"validate_doc_update": "function () {}"}, 501, "not_implemented",
+         "validate_doc_update"),
+        ("POST", "/_bulk_docs", {"docs": [{"_id": "_design/guard", "validate_doc_update": "function () {}"}]},
+         501, "not_implemented", "validate_doc_update"),
+    ]
+    for method, path, body, status, error, reason in refusals:
+        answer = requests.request(method, db_url + path, json=body, timeout=10)
+        assert (answer.status_code, answer.json()["error"]) == (status, error), (method, path, answer.text)
+        assert answer.json()["reason"].startswith(reason), (path, answer.json())
+    assert requests.get(db_url + "/_design/guard", timeout=10).status_code == 404, "nothing was written"
+    deleted = bulk(db_url, [{"_id": "_design/app", "_rev": requests.get(db_url + "/_design/app", timeout=10)
+                             .json()["_rev"], "_deleted": True}])
+    assert deleted[0]["ok"] is True
