@@ -115,6 +115,11 @@ def parse_edit(raw: object, new_edits: bool, max_size: int) -> DocEdit:
     deleted = raw.get("_deleted", False)
     if not isinstance(deleted, bool):
         raise errors.bad_request("_deleted must be a boolean")
+    if doc_id.startswith("_design/") and "validate_doc_update" in raw and not deleted:
+        # Accepting it unrun would let a client believe its rule guards the database.
+        raise errors.not_implemented(
+            "validate_doc_update is not supported: this gateway runs no JavaScript; "
+            "its own document rules check every write.")
     body = {key: value for key, value in raw.items() if not key.startswith("_") or key in REPLICATION_FIELDS}
     edit = DocEdit(id=doc_id, body=body, deleted=deleted, attachments=_parse_attachments(raw.get("_attachments")))
     rev = raw.get("_rev")

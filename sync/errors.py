@@ -89,6 +89,11 @@ def unsupported_media_type(reason: str = "Content-Type must be application/json"
     return CouchError(415, "bad_content_type", reason)
 
 
+def not_implemented(reason: str) -> CouchError:
+    """501: a CouchDB feature this gateway deliberately does not serve (README lists them)."""
+    return CouchError(501, "not_implemented", reason)
+
+
 def service_unavailable(reason: str, retry_after: int = 5) -> CouchError:
     """503: the server cannot answer right now (store away, overloaded); the client should retry."""
     return CouchError(503, "service_unavailable", reason, retry_after)

@@ -26,4 +26,4 @@ def _decode_segments(endpoint: str | None, values: dict[str, Any] | None) -> Non
 
 # Importing the modules registers their routes on ``blp``.
 from ..errors import COUCH_PREFIX  # noqa: E402
-from . import databases, documents, feeds, paths, replication  # noqa: E402,F401
+from . import databases, documents, feeds, paths, refusals, replication  # noqa: E402,F401

@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 from flask import Response, current_app, request
 
-from sync import errors
+from sync import errors, selector
 from sync.storage import Database
 from sync.storage.base import AllDocsQuery, ChangesQuery, ReadOptions, wire_results
 
@@ -57,6 +57,7 @@ def _changes_query(database: Database, body: Any) -> ChangesQuery:
     # Sequences belong to the store: integers in the embedded one, opaque strings in CouchDB.
     since = database.update_seq() if since_arg == "now" else database.parse_since(since_arg)
     doc_ids = None
+    chosen = None
     filter_name = request.args.get("filter")
     if filter_name == "_doc_ids":
         doc_ids = (body or {}).get("doc_ids") if isinstance(body, dict) else None
@@ -64,6 +65,17 @@ def _changes_query(database: Database, body: Any) -> ChangesQuery:
             doc_ids = json_param("doc_ids")
         if not isinstance(doc_ids, list) or not all(isinstance(i, str) for i in doc_ids):
             raise errors.bad_request("filter=_doc_ids needs doc_ids, a JSON array of strings")
+    elif filter_name == "_selector":
+        # CouchDB reads the selector from a POST body only (couch_changes:get_selector_and_fields).
+        if not isinstance(body, dict) or "selector" not in body:
+            raise errors.bad_request("Selector must be specified in POST payload")
+        chosen = selector.parse(body["selector"])
+    elif filter_name == "_view":
+        raise errors.bad_request("The _view filter is not supported: this gateway serves no map/reduce views. "
+                                 "Use filter=_selector or filter=_doc_ids.")
+    elif filter_name is not None and "/" in filter_name:
+        raise errors.bad_request("Design-document filters are not supported: this gateway runs no JavaScript. "
+                                 "Use filter=_selector or filter=_doc_ids.")
     elif filter_name is not None:
         raise errors.bad_request(f"Unsupported filter: {filter_name[:64]}")
     style = request.args.get("style", "main_only")
@@ -78,6 +90,7 @@ def _changes_query(database: Database, body: Any) -> ChangesQuery:
         conflicts=flag("conflicts"),
         attachments=flag("attachments"),
         doc_ids=frozenset(doc_ids) if doc_ids is not None else None,
+        selector=chosen,
     )
 
 

@@ -17,6 +17,7 @@ from typing import Any, Self
 from .. import errors
 from ..access import EVERYTHING, Scope, Validator
 from ..documents import DocEdit, as_document, check_doc_id, check_rev, parse_edit
+from .selected import selected_changes
 from .types import (
     AllDocsQuery,
     Attachment,
@@ -190,7 +191,7 @@ class Database(ABC):
         """
         if (isinstance(query.since, int) and query.since < 0) or (query.limit is not None and query.limit < 0):
             raise errors.bad_request("since and limit must not be negative")
-        return self._changes(query)
+        return self._changes(query) if query.selector is None else selected_changes(self._changes, query)
 
     def all_docs(self, query: AllDocsQuery) -> dict[str, Any]:
         """``_all_docs``: live documents by id, as a range or for given keys."""

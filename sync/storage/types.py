@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
+from ..selector import Selector
+
 # A position in a changes feed, handed to clients as ``seq``/``last_seq`` and given back as
 # ``since``. The embedded store counts with integers; CouchDB 2+ hands out opaque strings
 # ("12-g1AAAA...") that are passed back unchanged and never compared or parsed. Fields and
@@ -54,7 +56,8 @@ class ReadOptions:
 
 @dataclass(frozen=True, slots=True)
 class ChangesQuery:
-    """One page of a changes feed. ``doc_ids`` restricts it to those documents."""
+    """One page of a changes feed. ``doc_ids`` restricts it to those documents, ``selector``
+    to those whose winning revision it matches (``filter=_selector``)."""
 
     since: Any = 0  # a Seq
     limit: int | None = None
@@ -64,6 +67,7 @@ class ChangesQuery:
     conflicts: bool = False
     attachments: bool = False
     doc_ids: frozenset[str] | None = None
+    selector: Selector | None = None
 
 
 @dataclass(slots=True)

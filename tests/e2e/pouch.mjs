@@ -274,6 +274,25 @@ const scenarios = {
     return { status: pull.status, denied: pull.doc_write_failures, live, forgotten, reentered: back, leftovers };
   },
 
+  // Pull with PouchDB's selector option (POST _changes?filter=_selector), once and then live:
+  // a matching document written later arrives, one that does not match never does.
+  async selector_pull({ url, selector, batch_size, later_match, later_other }) {
+    const target = local();
+    const once = await target.replicate.from(url, { selector, batch_size });
+    const pulled = (await target.allDocs()).rows.map((row) => row.id).sort();
+    const remote = new PouchDB(url);
+    const live = target.replicate.from(url, { selector, live: true, batch_size });
+    await remote.bulkDocs([later_other, later_match]);
+    await until(async () => (await existing(target, later_match._id)) !== null, 15000, 'the live match');
+    live.cancel();
+    return {
+      status: once.status,
+      docs_read: once.docs_read,
+      pulled,
+      live_pulled: (await target.allDocs()).rows.map((row) => row.id).sort(),
+    };
+  },
+
   // Replicate between two servers with PouchDB as the replicator (http -> http).
   async replicate({ source, target }) {
     const result = await PouchDB.replicate(source, target);

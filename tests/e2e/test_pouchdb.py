@@ -101,3 +101,20 @@ def test_pushed_documents_are_readable_with_their_history(pouch: Any, server: Li
     doc = requests.get(db_url + "/hours:v1:2026-11-20", params={"revs": "true", "revs_info": "true"}, timeout=10).json()
     assert doc["_revisions"]["start"] == 2 and len(doc["_revisions"]["ids"]) == 2
     assert [info["status"] for info in doc["_revs_info"]] == ["available", "missing"]
+
+
+def test_selector_replication_pulls_exactly_the_matching_documents(pouch: Any, db_url: str) -> None:
+    """PouchDB's ``selector`` option (POST ``_changes?filter=_selector``), in pages and live."""
+    docs = [{"_id": f"doc{i:03}", "type": "checkin" if i % 3 == 0 else "hours", "minutes": i} for i in range(250)]
+    response = requests.post(db_url + "/_bulk_docs", json={"docs": docs}, timeout=30)
+    assert response.status_code == 201
+    selector = {"type": "checkin", "minutes": {"$gte": 30}}
+    expected = sorted(doc["_id"] for doc in docs if doc["type"] == "checkin" and doc["minutes"] >= 30)
+
+    report = pouch("selector_pull", url=db_url, selector=selector, batch_size=20,
+                   later_match={"_id": "later-match", "type": "checkin", "minutes": 99},
+                   later_other={"_id": "later-other", "type": "hours", "minutes": 99})
+
+    assert report["status"] == "complete"
+    assert report["pulled"] == expected and report["docs_read"] == len(expected)
+    assert report["live_pulled"] == sorted([*expected, "later-match"])

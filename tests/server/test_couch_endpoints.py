@@ -12,7 +12,8 @@ from typing import Any
 import requests
 
 from tests.conftest import LiveServer
-from tests.server.api import team
+from tests.factories import event, person
+from tests.server.api import seed, team
 
 
 def bulk(url: str, docs: list[dict[str, Any]], new_edits: bool = True) -> Any:
@@ -363,3 +364,79 @@ def test_local_documents_take_no_attachments(db_url: str) -> None:
         assert answer.json() == {"error": "bad_request", "reason": "_local documents do not accept attachments."}
     assert requests.put(db_url + "/_local/a%2Fb", json={"n": 2}, timeout=10).json()["id"] == "_local/a/b"
     assert requests.get(db_url + "/_local/a%2Fb", timeout=10).json()["n"] == 2
+
+
+def test_changes_selector_filter_on_every_feed(db_url: str) -> None:
+    """filter=_selector, with the selector in a POST body as CouchDB takes it; 400s as CouchDB's."""
+    bulk(db_url, [{"_id": "p1", "type": "person"}, {"_id": "e1", "type": "event"}, {"_id": "p2", "type": "person"}])
+    person = {"selector": {"type": "person"}}
+    normal = requests.post(db_url + "/_changes", params={"filter": "_selector"}, json=person, timeout=10).json()
+    assert [row["id"] for row in normal["results"]] == ["p1", "p2"] and normal["last_seq"] == 3
+    assert "doc" not in normal["results"][0]
+    limited = requests.post(db_url + "/_changes", params={"filter": "_selector", "limit": 1, "since": 1},
+                            json=person, timeout=10).json()
+    assert [row["id"] for row in limited["results"]] == ["p2"]
+
+    timer = threading.Timer(0.5, lambda: bulk(db_url, [{"_id": "e2", "type": "event"},
+                                                       {"_id": "p3", "type": "person"}]))
+    timer.start()
+    longpoll = requests.post(db_url + "/_changes", params={"filter": "_selector", "feed": "longpoll", "since": 3,
+                                                           "timeout": 10_000}, json=person, timeout=20).json()
+    timer.join()
+    assert [row["id"] for row in longpoll["results"]] == ["p3"]
+    continuous = requests.post(db_url + "/_changes", params={"filter": "_selector", "feed": "continuous",
+                                                             "timeout": 500}, json=person, timeout=20)
+    lines = [json.loads(line) for line in continuous.text.splitlines() if line]
+    assert [line["id"] for line in lines[:-1]] == ["p1", "p2", "p3"] and lines[-1] == {"last_seq": 5}
+
+    missing = requests.get(db_url + "/_changes", params={"filter": "_selector"}, timeout=10)
+    assert missing.status_code == 400
+    assert missing.json() == {"error": "bad_request", "reason": "Selector must be specified in POST payload"}
+    for body, reason in (({"selector": ["x"]}, "Selector error: expected a JSON object"),
+                         ({"selector": {"type": {"$bogus": 1}}}, "Invalid operator: $bogus")):
+        refused = requests.post(db_url + "/_changes", params={"filter": "_selector", "feed": "longpoll"},
+                                json=body, timeout=10)
+        assert refused.status_code == 400 and refused.json() == {"error": "bad_request", "reason": reason}
+
+
+def test_changes_selector_never_widens_a_readers_scope(server: LiveServer) -> None:
+    people = team(server)
+    seed(server, event("event:selector-e1", "Baunatal"), person("person:selector-p1", "Ada", "Baunatal"))
+    admin_feed = requests.post(people.admin.db_url + "/_changes", params={"filter": "_selector"},
+                               json={"selector": {}}, timeout=10).json()
+    mine = requests.post(people.volunteer.db_url + "/_changes", params={"filter": "_selector"},
+                         json={"selector": {}}, timeout=10).json()
+    unfiltered = requests.get(people.volunteer.db_url + "/_changes", timeout=10).json()
+    assert [row["id"] for row in mine["results"]] == [row["id"] for row in unfiltered["results"]]
+    admin_ids = {row["id"] for row in admin_feed["results"]}
+    assert {"event:selector-e1", "person:selector-p1"} <= admin_ids
+    assert "person:selector-p1" not in {row["id"] for row in mine["results"]}
+
+
+def test_what_the_gateway_does_not_serve_is_refused_in_couchdbs_shape(db_url: str) -> None:
+    """Deliberate refusals (README, "Endpoints under /sync"): never a 404 that looks like a
+    missing document, a 405 or a 500."""
+    bulk(db_url, [{"_id": "_design/app", "views": {"all": {"map": "function (doc) { emit(doc._id); }"}}}])
+    refusals = [
+        ("GET", "/_changes?filter=app/mine", None, 400, "bad_request", "Design-document filters"),
+        ("POST", "/_changes?filter=app/mine&feed=longpoll", {}, 400, "bad_request", "Design-document filters"),
+        ("GET", "/_changes?filter=_view&view=app/all", None, 400, "bad_request", "The _view filter"),
+        ("GET", "/_design/app/_view/all", None, 501, "not_implemented", "Map/reduce views"),
+        ("POST", "/_design/app/_view/all", {"keys": ["a"]}, 501, "not_implemented", "Map/reduce views"),
+        ("GET", "/_design/missing/_view/all", None, 501, "not_implemented", "Map/reduce views"),
+        ("POST", "/_compact", {}, 501, "not_implemented", "Compaction"),
+        ("POST", "/_compact/app", {}, 501, "not_implemented", "Compaction"),
+        ("POST", "/_view_cleanup", {}, 501, "not_implemented", "Compaction"),
+        ("PUT", "/_design/guard", {"validate_doc_update": "function () {}"}, 501, "not_implemented",
+         "validate_doc_update"),
+        ("POST", "/_bulk_docs", {"docs": [{"_id": "_design/guard", "validate_doc_update": "function () {}"}]},
+         501, "not_implemented", "validate_doc_update"),
+    ]
+    for method, path, body, status, error, reason in refusals:
+        answer = requests.request(method, db_url + path, json=body, timeout=10)
+        assert (answer.status_code, answer.json()["error"]) == (status, error), (method, path, answer.text)
+        assert answer.json()["reason"].startswith(reason), (path, answer.json())
+    assert requests.get(db_url + "/_design/guard", timeout=10).status_code == 404, "nothing was written"
+    deleted = bulk(db_url, [{"_id": "_design/app", "_rev": requests.get(db_url + "/_design/app", timeout=10)
+                             .json()["_rev"], "_deleted": True}])
+    assert deleted[0]["ok"] is True

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import threading
 import weakref
+from collections.abc import Iterator
 from pathlib import Path
 
 from ... import errors
@@ -45,11 +47,18 @@ class Connections:
                 connection = None
         for old in stale:
             old.close()
-        return (connection, inode) if connection is not None else (connect(path), inode)
+        if connection is None:
+            with not_found_if_deleted(path, inode):
+                connection = connect(path)
+        return connection, inode
 
     def give(self, name: str, connection: Connection, inode: int) -> None:
         if connection.in_transaction:
-            connection.rollback()
+            try:
+                connection.rollback()
+            except sqlite3.Error:  # its file was deleted meanwhile: nothing to keep
+                connection.close()
+                return
         with self._lock:
             idle = self._idle.setdefault(name, [])
             if len(idle) < self._keep:
@@ -95,6 +104,28 @@ def connect(path: Path) -> Connection:
     connection.execute("PRAGMA secure_delete = ON")
     return connection
 
+
+
+@contextlib.contextmanager
+def not_found_if_deleted(path: Path, inode: int) -> Iterator[None]:
+    """CouchDB's 404 for an SQLite error caused by the file being deleted under a request.
+
+    A DELETE unlinks the file, its WAL and shared-memory index while other requests may be
+    opening or using it; SQLite then reports "disk I/O error" (or refuses writes to a moved
+    file). Such a request lost a race with the deletion, as if it had come after it.
+
+    :raises CouchError: not_found if ``path`` is no longer the file with ``inode``
+    """
+    try:
+        yield
+    except sqlite3.Error as error:
+        try:
+            deleted = path.stat().st_ino != inode
+        except FileNotFoundError:
+            deleted = True
+        if deleted:
+            raise errors.not_found("Database does not exist.") from error
+        raise
 
 
 def lock_path(path: Path) -> Path:

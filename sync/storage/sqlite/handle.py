@@ -6,7 +6,7 @@ from __future__ import annotations
 import fcntl
 import sqlite3
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +17,7 @@ from ...access import Scope, Validator
 from ...revtree import RevTree
 from ..base import Database
 from ..ranges import chunks
-from .connections import Connection
+from .connections import Connection, not_found_if_deleted
 from .index import Access, ChannelIndex
 
 if TYPE_CHECKING:
@@ -67,14 +67,15 @@ class SqliteHandle(Database):
         lock = self._db.writer_lock
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            if not durable:
-                self._db.execute("PRAGMA synchronous = NORMAL")
-            try:
-                with self.atomic(immediate=True) as db:
-                    yield db
-            finally:
+            with self._unless_deleted():
                 if not durable:
-                    self._db.execute("PRAGMA synchronous = FULL")
+                    self._db.execute("PRAGMA synchronous = NORMAL")
+                try:
+                    with self.atomic(immediate=True) as db:
+                        yield db
+                finally:
+                    if not durable:
+                        self._db.execute("PRAGMA synchronous = FULL")
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
@@ -94,16 +95,22 @@ class SqliteHandle(Database):
                 self._depth -= 1
             self._db.execute(f"RELEASE {name}")
             return
-        self._db.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
-        self._depth = 1
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        finally:
-            self._depth = 0
-        self._db.execute("COMMIT")
+        with self._unless_deleted():
+            self._db.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+            self._depth = 1
+            try:
+                yield self._db
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+            finally:
+                self._depth = 0
+            self._db.execute("COMMIT")
+
+    def _unless_deleted(self) -> AbstractContextManager[None]:
+        """A database deleted under this request answers 404, as if the request came after."""
+        return not_found_if_deleted(self._store._path(self.name), self._inode)
 
     def close(self) -> None:
         """Hand the connection back to the store, with no transaction left open."""

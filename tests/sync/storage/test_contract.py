@@ -17,8 +17,9 @@ from typing import Any
 
 import pytest
 
+from sync import selector
 from sync.errors import CouchError
-from sync.storage import BACKENDS, Database, Limits, Store, open_store
+from sync.storage import BACKENDS, Database, Limits, Store, open_store, selected
 from sync.storage.base import AllDocsQuery, ChangesQuery, ReadOptions
 
 
@@ -995,3 +996,43 @@ def test_info_counts_live_and_deleted_documents(db: Database) -> None:
     replicate(db, replicated("e", ["2-b", "1-a"], deleted=True), replicated("e", ["1-z"], deleted=True))
     assert counts() == (4, 1)
     assert db.info()["update_seq"] == db.update_seq()
+
+
+# -- filter=_selector ---------------------------------------------------------------------
+
+
+def test_changes_selector_filter(feed_db: Database) -> None:
+    """Rows whose winning revision matches; a tombstone passes only what its body matches."""
+    two = selector.parse({"n": 2})
+    page = feed_db.changes(ChangesQuery(selector=two))
+    assert [change.id for change in page.results] == ["a"]
+    assert page.results[0].doc is None, "bodies read for matching are not sent without include_docs"
+    assert seq_number(page.last_seq) == seq_number(feed_db.update_seq())
+    with_docs = feed_db.changes(ChangesQuery(selector=two, include_docs=True))
+    assert with_docs.results[0].doc == feed_db.get("a")
+    deleted = feed_db.changes(ChangesQuery(selector=selector.parse({"_deleted": True})))
+    assert [change.id for change in deleted.results] == ["b"]
+    everything = feed_db.changes(ChangesQuery(selector=selector.parse({})))
+    assert sorted(change.id for change in everything.results) == ["a", "b", "c"]
+    down = feed_db.changes(ChangesQuery(selector=selector.parse({"_deleted": {"$exists": False}}),
+                                        descending=True, limit=1))
+    assert [change.id for change in down.results] == ["a"]
+
+
+def test_changes_selector_limit_counts_matching_rows_across_pages(
+        db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """CouchDB's limit counts rows that pass the filter; PouchDB stops at the first empty page."""
+    monkeypatch.setattr(selected, "PAGE", 3)
+    db.bulk_docs([{"_id": f"d{i:02}", "even": i % 2 == 0, "i": i} for i in range(20)])
+    evens = selector.parse({"even": True})
+    seen: list[str] = []
+    since: object = 0
+    for _ in range(20):
+        page = db.changes(ChangesQuery(since=since, limit=3, selector=evens))
+        if not page.results:
+            break
+        assert len(page.results) == 3 or len(seen) + len(page.results) == 10
+        seen += [change.id for change in page.results]
+        since = page.last_seq
+    assert sorted(seen) == [f"d{i:02}" for i in range(0, 20, 2)]
+    assert db.changes(ChangesQuery(selector=evens, limit=0)).results == []
