@@ -31,3 +31,16 @@ def test_the_app_source_map_is_not_served(county: County) -> None:
 
     assert script.status_code == 200 and "sourceMappingURL" not in script.text[-200:]
     assert source_map.status_code == 404
+
+
+def test_a_new_reader_does_not_learn_what_left_a_scope_before_they_synced(county: County) -> None:
+    from tests.attacks.conftest import person
+
+    tag = county.tag()
+    withdrawn, = county.seed(person(tag, "Baunatal", "Zahra Ahmadi"))
+    county.seed({**withdrawn, "consents": [{"purpose": "registration", "given_at": "2026-01-01T00:00:00Z",
+                                            "withdrawn_at": "2026-02-01T00:00:00Z"}]})
+    before = requests.get(f"{county.baunatal.db}/_removed", params={"since": "0"}, timeout=10)
+
+    assert before.status_code == 200 and before.json()["results"] == []
+    assert before.json()["last_seq"] not in (0, "0")

@@ -2,7 +2,7 @@
 // Usage: node pouch.mjs <scenario> '<json args>'. Prints one JSON line. Local databases live in cwd.
 import crypto from 'node:crypto';
 import PouchDB from 'pouchdb';
-import { forgetRemoved, reentered } from '../../web/src/removals.js';
+import { beginRemovals, forgetRemoved, reentered } from '../../web/src/removals.js';
 
 const Local = PouchDB.defaults({ prefix: process.cwd() + '/' });
 let localCount = 0;
@@ -253,6 +253,7 @@ const scenarios = {
   // the scope; report what the device holds afterwards.
   async pull_scope({ url, name, removed_revs = {} }) {
     let local = new Local(name);
+    await beginRemovals(local, url); // as the web app does before its first pull
     let pull = await local.replicate.from(url);
     const forgotten = await forgetRemoved(local, url);
     const back = await reentered(local, url);

@@ -33,6 +33,26 @@ export function splitCredentials(url) {
   return { url: parsed.toString().replace(/\/$/, ''), headers };
 }
 
+// Before the first pull, the position from which removals concern this device. The gateway
+// lists nothing from 0 (a device that starts from nothing holds nothing to remove, and nobody
+// learns what left a scope before they synced), so the device takes its position first and
+// then pulls: every later removal reaches it. Offline at the very first start, the first
+// forgetRemoved takes the position instead.
+export async function beginRemovals(local, remoteDbUrl, extraHeaders = {}) {
+  try {
+    await local.get(CHECKPOINT);
+    return;
+  } catch (err) {
+    if (err.status !== 404) throw err;
+  }
+  const { url, headers } = splitCredentials(remoteDbUrl);
+  const response = await fetch(`${url}/_removed?since=0`,
+    { headers: { Accept: 'application/json', ...headers, ...extraHeaders } });
+  if (!response.ok) return;
+  const { last_seq: lastSeq } = await response.json();
+  await local.put({ _id: CHECKPOINT, since: lastSeq, forgotten: [] });
+}
+
 // Ask the gateway what left the scope since the last call and forget it locally.
 // Returns the ids that were removed from this device.
 export async function forgetRemoved(local, remoteDbUrl, extraHeaders = {}) {

@@ -8,7 +8,7 @@
 // gateway means the account or device was revoked: the app is told, and wipes the device.
 
 import { reportUnauthorized } from './api.js';
-import { forgetRemoved, keepLocal, reentered } from './removals.js';
+import { beginRemovals, forgetRemoved, keepLocal, reentered } from './removals.js';
 import { PouchDB } from './store.js';
 
 const MAX_BACK_OFF_MS = 30_000;
@@ -80,6 +80,7 @@ export class Sync extends EventTarget {
     this.stopped = false;
     this.remote = new PouchDB(this.remoteUrl, { fetch: (url, options) => this.fetch(url, options), skip_setup: true });
     this.pushFilter = await keepLocal(this.store.local);
+    await beginRemovals(this.store.local, this.remoteUrl, this.headers()).catch(() => {}); // offline: later
     window.addEventListener('online', this.onOnline);
     window.addEventListener('offline', this.onOffline);
     this.store.addEventListener('outbox', this.onOutbox);
