@@ -7,7 +7,8 @@ happened, never a hang and never a 500; the server's error mapping adds ``Retry-
 The session's pool reconnects by itself, so service resumes when CouchDB is back.
 
 The URL may hold credentials (``http://user:pass@host:5984``); they go into a Basic auth
-header and never into a message or log line.
+header and never into a message or log line. It may name several nodes of one cluster,
+comma-separated (:mod:`sync.storage.couchdb.nodes`); the client then fails over between them.
 """
 
 from __future__ import annotations
@@ -16,15 +17,16 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit, urlunsplit
+from urllib.parse import quote
 
 import orjson
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import MaxRetryError, ReadTimeoutError
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from ... import errors
+from .nodes import DEFAULT_BACKOFF, Backoff, Node, NodePool, parse_nodes
 
 log = logging.getLogger(__name__)
 
@@ -43,34 +45,43 @@ DEFAULT_TIMEOUTS = Timeouts()
 
 
 class CouchClient:
-    """A thread-safe, pooled HTTP client for one CouchDB server (or cluster behind one URL).
+    """A thread-safe, pooled HTTP client for a CouchDB server or the nodes of one cluster.
 
-    Connection errors before a request was sent are retried once by urllib3. A request the
-    caller marks ``idempotent`` is also tried again once if the connection broke after
-    sending (a pooled keep-alive connection the server had just closed); writes are not.
+    With several nodes (:mod:`sync.storage.couchdb.nodes`), requests go round the healthy
+    ones. A request whose node cannot be reached (connection refused, connect timeout: the
+    request was never sent) goes to the next node, whatever the request; so does a request
+    the caller marks ``idempotent`` whose node timed out or broke the connection after it was
+    sent. A write that may have been applied (not idempotent, sent, no answer) is not sent
+    again anywhere: it is a 503 that says so, and the client decides (CouchDB applies a
+    timed-out write once it proceeds, see ``couchdb-3.5-behaviour.md`` section 12). Nodes
+    that fail are left out for a bounded time and come back after one success.
+
+    With one node, a connection error before sending is retried once by urllib3, and an
+    idempotent request is tried again once if the connection broke after sending (a pooled
+    keep-alive connection the server had just closed).
     """
 
-    def __init__(self, url: str, timeouts: Timeouts = DEFAULT_TIMEOUTS, pool_size: int = 64) -> None:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("COUCHDB_URL must be an http(s) URL")
-        host = parts.hostname if parts.port is None else f"{parts.hostname}:{parts.port}"
-        self.base = urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", ""))
+    def __init__(self, url: str, timeouts: Timeouts = DEFAULT_TIMEOUTS, pool_size: int = 64,
+                 backoff: Backoff = DEFAULT_BACKOFF) -> None:
+        self.nodes = NodePool(parse_nodes(url), backoff)
         self.timeouts = timeouts
         self.session = requests.Session()
         self.session.trust_env = False  # no proxies or .netrc from the environment
-        if parts.username is not None:
-            self.session.auth = (unquote(parts.username), unquote(parts.password or ""))
-        retry = Retry(total=1, connect=1, read=0, status=0, other=0, redirect=0, raise_on_status=False)
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=retry)
+        # Several nodes: a node that refuses is not asked twice; the next node is.
+        connect_retries = 1 if len(self.nodes.nodes) == 1 else 0
+        retry = Retry(total=1, connect=connect_retries, read=0, status=0, other=0, redirect=0,
+                      raise_on_status=False)
+        adapter = HTTPAdapter(pool_connections=max(4, len(self.nodes.nodes)), pool_maxsize=pool_size,
+                              max_retries=retry)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers.update({"Accept": JSON})
 
-    def url(self, *segments: str) -> str:
-        """The URL of a path below the server, each segment escaped (``_design/x`` stays one)."""
-        return "/".join([self.base, *(quote(segment, safe="/" if segment.startswith(("_design/", "_local/"))
-                                           else "") for segment in segments)])
+    @staticmethod
+    def path(*segments: str) -> str:
+        """The path of a resource below the server, each segment escaped (``_design/x`` stays one)."""
+        return "".join("/" + quote(segment, safe="/" if segment.startswith(("_design/", "_local/")) else "")
+                       for segment in segments)
 
     def request(
         self,
@@ -87,34 +98,56 @@ class CouchClient:
         :param params: query parameters; non-string values are sent as JSON
         :param body: a JSON body
         :param timeout: the read timeout for this request instead of the default
+        :param idempotent: whether sending it twice does no harm, so that it may be sent
+            again (to another node) after a timeout or a connection broken after sending
         :raises CouchError: CouchDB's own 4xx errors as ours; 503 for everything that means
             CouchDB cannot answer now
         """
-        url = self.url(*segments)
+        path = self.path(*segments)
         query = {key: value if isinstance(value, str) else orjson.dumps(value).decode()
                  for key, value in (params or {}).items()}
         data = None if body is None else orjson.dumps(body)
         headers = {"Content-Type": JSON} if data is not None else None
         read_timeout = self.timeouts.read if timeout is None else timeout
-        attempts = 2 if idempotent else 1
-        for attempt in range(attempts):
+        unreachable = errors.service_unavailable("CouchDB is unreachable; try again later")
+        failure = unreachable
+        attempts = self.nodes.plan()
+        resent = False
+        while attempts:
+            node = attempts.pop(0)
             try:
-                response = self.session.request(method, url, params=query, data=data, headers=headers,
-                                                timeout=(self.timeouts.connect, read_timeout), stream=raw)
+                response = self.session.request(method, node.base + path, params=query, data=data,
+                                                headers=headers, auth=node.auth, stream=raw,
+                                                timeout=(self.timeouts.connect, read_timeout))
             except (requests.Timeout, requests.ConnectionError) as error:
-                if _timed_out(error):
-                    raise errors.service_unavailable(
-                        f"CouchDB did not answer within {read_timeout:g} s; try again later") from None
-                if attempt + 1 < attempts:
+                outcome = _failure(error)
+                if outcome == _BROKEN and idempotent and not resent:
+                    resent = True  # perhaps a stale keep-alive connection: once more, same node
+                    attempts.insert(0, node)
                     continue
-                raise errors.service_unavailable("CouchDB is unreachable; try again later") from None
+                self._failed(node, outcome)
+                if outcome == _TIMED_OUT:
+                    failure = errors.service_unavailable(
+                        f"CouchDB did not answer within {read_timeout:g} s; try again later")
+                else:
+                    failure = unreachable
+                if outcome != _UNSENT and not idempotent:
+                    break  # it may have been applied: never send it twice
+                continue
             except requests.RequestException as error:
                 log.warning("CouchDB request failed: %s", type(error).__name__)
                 raise errors.service_unavailable("CouchDB request failed; try again later") from None
+            self.nodes.succeeded(node)
             if response.status_code < 300:
                 return response
             raise _error_of(response)
-        raise AssertionError("unreachable")  # pragma: no cover
+        raise failure
+
+    def _failed(self, node: Node, outcome: str) -> None:
+        """Leave a node that did not answer out for a while (only if there is another to ask)."""
+        self.nodes.failed(node)
+        if len(self.nodes.nodes) > 1:
+            log.warning("CouchDB node %s %s; trying the others", node, outcome)
 
     def json(self, method: str, *segments: str, **kwargs: Any) -> Any:
         """:meth:`request`, returning the decoded JSON body.
@@ -132,30 +165,59 @@ class CouchClient:
         seconds for one; an empty page at ``since`` if none came.
 
         The wait is bounded by our own read timeout too, since pouchdb-server ignores
-        ``timeout``. :raises CouchError: CouchDB's own errors; 503 if it cannot be reached
+        ``timeout``; so a wait that ends without an answer is an empty page, not a failure,
+        and the node is not left out for it. A node that cannot be reached is, and the wait
+        goes to the next node (a cluster's sequences are valid on every node).
+        :raises CouchError: CouchDB's own errors; 503 if no node can be reached
         """
         params = {"feed": "longpoll", "since": since, "limit": str(limit), "include_docs": "true",
                   "timeout": str(max(int(timeout * 1000), 1))}
-        try:
-            response = self.session.get(self.url(db, "_changes"), params=params,
-                                        timeout=(self.timeouts.connect, timeout + 1.0))
-        except (requests.Timeout, requests.ConnectionError) as error:
-            if _timed_out(error):
-                return {"results": [], "last_seq": since}
-            raise errors.service_unavailable("CouchDB is unreachable; try again later") from None
-        except requests.RequestException:
-            raise errors.service_unavailable("CouchDB is unreachable; try again later") from None
-        if response.status_code >= 300:
-            raise _error_of(response)
-        try:
-            page: dict[str, Any] = orjson.loads(response.content)
-        except orjson.JSONDecodeError:
-            raise errors.service_unavailable("CouchDB sent an unreadable answer; try again later") from None
-        return page
+        path = self.path(db, "_changes")
+        for node in self.nodes.plan():
+            try:
+                response = self.session.get(node.base + path, params=params, auth=node.auth,
+                                            timeout=(self.timeouts.connect, timeout + 1.0))
+            except (requests.Timeout, requests.ConnectionError) as error:
+                outcome = _failure(error)
+                if outcome == _TIMED_OUT:
+                    return {"results": [], "last_seq": since}
+                self._failed(node, outcome)
+                continue
+            except requests.RequestException:
+                raise errors.service_unavailable("CouchDB is unreachable; try again later") from None
+            self.nodes.succeeded(node)
+            if response.status_code >= 300:
+                raise _error_of(response)
+            try:
+                page: dict[str, Any] = orjson.loads(response.content)
+            except orjson.JSONDecodeError:
+                raise errors.service_unavailable("CouchDB sent an unreadable answer; try again later") from None
+            return page
+        raise errors.service_unavailable("CouchDB is unreachable; try again later")
 
     def close(self) -> None:
         """Close every pooled connection."""
         self.session.close()
+
+
+# How a request to a node failed: never sent (nothing reached CouchDB), sent and no answer in
+# time, or the connection broke after sending (the request may have been applied).
+_UNSENT = "cannot be reached"
+_TIMED_OUT = "did not answer in time"
+_BROKEN = "broke the connection"
+
+
+def _failure(error: requests.RequestException) -> str:
+    """Which of the three ways a request failed."""
+    if isinstance(error, requests.ConnectTimeout):
+        return _UNSENT
+    if _timed_out(error):
+        return _TIMED_OUT
+    reason = error.args[0] if error.args else None
+    if isinstance(reason, MaxRetryError):
+        reason = reason.reason
+    # NewConnectionError (refused, no route, name not resolved) is a ConnectTimeoutError.
+    return _UNSENT if isinstance(reason, ConnectTimeoutError) else _BROKEN
 
 
 def _timed_out(error: requests.RequestException) -> bool:

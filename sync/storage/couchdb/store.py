@@ -57,9 +57,11 @@ _TAIL_PAGE = 500
 
 
 class CouchStore(Store):
-    """One CouchDB server (or a cluster behind one URL) as a set of databases.
+    """One CouchDB server or cluster as a set of databases.
 
-    :param url: CouchDB's URL, credentials included (``http://user:pass@host:5984``)
+    :param url: CouchDB's URL, credentials included (``http://user:pass@host:5984``), or
+        several nodes of one cluster, comma-separated (``http://user:pass@a:5984,b:5984``),
+        between which the client fails over (:mod:`sync.storage.couchdb.nodes`)
     :param rules: the channel rules; their JavaScript port (``rules_js``) feeds the views,
         and a test keeps the two equal. Without rules, scoped readers see nothing.
     :param timeouts: connect and read timeouts of every request
