@@ -43,7 +43,7 @@ class Backoff:
     requests keep off a node while one request tries it again."""
 
     first: float = 1.0
-    most: float = 30.0
+    most: float = 10.0
     probe: float = 5.0
 
 
