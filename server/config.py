@@ -14,7 +14,8 @@ class Settings:
 
     data_dir: Path = Path("var")
     storage: str = "sqlite"
-    # CouchDB's URL with credentials; set, it makes CouchDB the store. Kept out of repr().
+    # CouchDB's URL with credentials, or several nodes of one cluster comma-separated
+    # (sync/storage/couchdb/nodes.py); set, it makes CouchDB the store. Kept out of repr().
     couchdb_url: str | None = field(default=None, repr=False)
     max_document_size: int = 8 * 1024 * 1024
     # A request body (a push batch with inline attachments) and the documents or ids in it:

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from sync.storage.couchdb.nodes import parse_nodes
 from tests.conftest import ROOT
 
 DOCKER = ROOT / "docker"
@@ -56,15 +57,18 @@ def test_the_setup_runs_once_after_all_nodes_and_before_the_gateways() -> None:
         assert services[gateway]["depends_on"]["couchdb-setup"]["condition"] == "service_completed_successfully"
 
 
-def test_gateways_are_built_from_the_dockerfile_and_point_at_cluster_nodes() -> None:
+def test_gateways_are_built_from_the_dockerfile_and_name_every_cluster_node() -> None:
     services = compose()["services"]
-    for gateway in GATEWAYS:
-        service = services[gateway]
+    firsts = []
+    for name in [*GATEWAYS, "jobs"]:
+        service = services[name]
         assert (DOCKER / service["build"]["context"] / service["build"]["dockerfile"]).resolve() == \
             (DOCKER / "Dockerfile").resolve()
-        url = interpolated(service["environment"]["COUCHDB_URL"])
-        match = re.fullmatch(r"http://admin:pw@(\w+):5984", url)
-        assert match and match.group(1) in NODES, url
+        nodes = parse_nodes(interpolated(service["environment"]["COUCHDB_URL"]))
+        assert sorted(node.base for node in nodes) == [f"http://{node}:5984" for node in NODES], name
+        assert all(node.auth == ("admin", "pw") for node in nodes), name
+        firsts.append(nodes[0].base)
+    assert len(set(firsts)) == len(firsts), "each starts at a node of its own"
     assert "EXPOSE 8000" in (DOCKER / "Dockerfile").read_text()
 
 
