@@ -187,8 +187,10 @@ def _parse_attachments(raw: object) -> dict[str, AttachmentIn]:
         if not is_media_type(content_type):
             raise errors.bad_request(f"Attachment {name}: content_type must be a media type such as text/plain")
         revpos = att.get("revpos")
-        if revpos is not None and (not isinstance(revpos, int) or isinstance(revpos, bool) or revpos < 1):
-            raise errors.bad_request(f"Attachment {name}: revpos must be a positive integer")
+        # CouchDB 3.5 stores a replicator's revpos as given, 0 and negative ones included
+        # (couchdb-3.5-behaviour.md section 9); a new edit's inline data gets its position.
+        if revpos is not None and (not isinstance(revpos, int) or isinstance(revpos, bool)):
+            raise errors.bad_request(f"Attachment {name}: revpos must be an integer")
         if att.get("stub") is True:
             digest = att.get("digest")
             if digest is not None and not isinstance(digest, str):

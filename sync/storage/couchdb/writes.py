@@ -91,7 +91,7 @@ class CouchWrites(CouchScope):
                     failed[index] = errors.missing_stub(f"Invalid attachment stub in {edit.id} for {name}")
                     break
                 att.digest = known.get("digest")
-                att.revpos = att.revpos or known.get("revpos")
+                att.revpos = known.get("revpos") if att.revpos is None else att.revpos
                 if "content_type" in known:
                     att.content_type = known["content_type"]
         return failed

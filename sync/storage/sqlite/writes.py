@@ -146,7 +146,8 @@ class SqliteWrites(SqliteHandle):
             if att.data is not None:
                 assert att.digest is not None
                 batch.blobs[att.digest] = att.data
-                resolved[name] = _stub(att, len(att.data), att.revpos if replicated and att.revpos else pos)
+                # As CouchDB: a replicated one keeps its revpos, 0 when it names none.
+                resolved[name] = _stub(att, len(att.data), (att.revpos or 0) if replicated else pos)
                 continue
             known = parent_atts.get(name)
             if known is not None and att.digest in (None, known["digest"]):
@@ -155,7 +156,7 @@ class SqliteWrites(SqliteHandle):
             length = self._blob_length(edit.id, att.digest, batch) if att.digest and replicated else None
             if length is None:
                 raise errors.missing_stub(f"Invalid attachment stub in {edit.id} for {name}")
-            resolved[name] = _stub(att, length, att.revpos or pos)
+            resolved[name] = _stub(att, length, pos if att.revpos is None else att.revpos)
         return resolved
 
     def _winner_docs(self, states: dict[str, DocState]) -> dict[str, dict[str, Any]]:

@@ -57,6 +57,10 @@ POUCHDB_SERVER_LACKS = {
         "PouchDB's _revs_diff reports ancestors it holds no body of as missing (replicators then resend them)",
     "test_replicated_inline_attachment_keeps_its_revpos":
         "PouchDB sets a replicated inline attachment's revpos to the revision's position",
+    "test_replicated_inline_attachment_stores_any_revpos_as_given":
+        "PouchDB sets a replicated inline attachment's revpos to the revision's position (file section 9)",
+    "test_replicated_inline_attachment_without_revpos_has_revpos_0":
+        "PouchDB sets a replicated inline attachment's revpos to the revision's position (file section 9)",
     "test_local_ids_lists_local_documents_only":
         "pouchdb-server has no _local_docs (CouchDB 2.2+); the backend answers not_implemented there",
 }
@@ -864,6 +868,34 @@ def test_replicated_inline_attachment_keeps_its_revpos(db: Database) -> None:
     stub = db.get("a")["_attachments"]["blob.bin"]
     assert (stub["revpos"], stub["digest"], stub["length"]) == (1, md5_digest(DATA), len(DATA))
     assert db.get_attachment("a", "blob.bin").data == DATA
+
+
+@pytest.mark.parametrize("revpos", [0, 1, 7, -1])
+def test_replicated_inline_attachment_stores_any_revpos_as_given(db: Database, revpos: int) -> None:
+    """couchdb-3.5-behaviour.md section 9 (row 10): "With `new_edits=false`, CouchDB stores
+    whatever `revpos` it is given, without checks: `0`, `-1`, `"x"` and `7` were all accepted
+    and read back as given." (Non-integers stay refused here.)"""
+    doc = replicated("a", ["3-c", "2-b", "1-a"], _attachments={"photo.bin": {
+        "content_type": CONTENT_TYPE, "data": b64(DATA), "revpos": revpos,
+    }})
+    replicate(db, doc)
+    stub = db.get("a")["_attachments"]["photo.bin"]
+    assert (stub["revpos"], stub["digest"], stub["length"]) == (revpos, md5_digest(DATA), len(DATA))
+
+
+def test_replicated_inline_attachment_without_revpos_has_revpos_0(db: Database) -> None:
+    """couchdb-3.5-behaviour.md section 9 (row 10): "a replicated inline attachment without
+    `revpos` is stored with `revpos: 0`" (``GET /att/p`` -> ``"revpos":0``)."""
+    replicate(db, replicated("p", ["3-c", "2-b", "1-a"], _attachments={"photo.bin": {
+        "content_type": CONTENT_TYPE, "data": b64(DATA)}}))
+    assert db.get("p")["_attachments"]["photo.bin"]["revpos"] == 0
+
+
+def test_new_inline_attachment_gets_the_revision_position(db: Database) -> None:
+    """couchdb-3.5-behaviour.md section 9: "A new edit gets the revision's position (`PUT
+    /att/n1` with inline data -> `"revpos":1`)", whatever revpos it names."""
+    put(db, {"_id": "n1", "_attachments": {"x.bin": {"content_type": CONTENT_TYPE, "data": b64(DATA), "revpos": 0}}})
+    assert db.get("n1")["_attachments"]["x.bin"]["revpos"] == 1
 
 
 def test_replicated_stub_of_unknown_attachment_is_missing_stub(db: Database) -> None:
