@@ -163,6 +163,25 @@ def _revision_path(rev: str, revisions: object) -> list[str]:
     return path
 
 
+# A _local document's rev is "0-N". CouchDB 3.5 answers 400 "Invalid rev format" for
+# "bogus" but a 500 for "1-abc" or "0-" (couchdb-3.5-behaviour.md section 7); both are 400 here.
+_LOCAL_REV = re.compile(r"0-[0-9]{1,15}")
+
+
+def check_local_rev(rev: object) -> str | None:
+    """A ``_local`` document's rev, checked. :raises CouchError: bad_request"""
+    if rev is not None and (not isinstance(rev, str) or _LOCAL_REV.fullmatch(rev) is None):
+        raise errors.bad_request("Invalid rev format")
+    return rev
+
+
+def check_local_id(local_id: str) -> str:
+    """A ``_local`` document's id (without the prefix), checked. :raises CouchError: bad_request"""
+    if not local_id or len(local_id) > 512:
+        raise errors.bad_request("Local document id must be 1 to 512 characters")
+    return local_id
+
+
 def is_media_type(value: object) -> bool:
     """Whether ``value`` is a well-formed media type that may be sent as ``Content-Type``."""
     return (isinstance(value, str) and len(value) <= MAX_MEDIA_TYPE_LENGTH

@@ -296,15 +296,11 @@ class SqliteWrites(SqliteHandle):
 
     def _put_local_now(self, local_id: str, rev: str | None, body: dict[str, Any]) -> dict[str, Any]:
         with self.writing(durable=False):
-            row = self._db.execute("SELECT rev FROM local_docs WHERE id = ?", (local_id,)).fetchone()
-            current = row[0] if row else 0
-            if row is not None and rev != f"0-{current}":
-                raise errors.conflict()
-            if row is None and rev not in (None, "0-0"):
-                raise errors.conflict()
+            # Last write wins, as in CouchDB 3.5: the given rev's number plus one, no check.
+            number = 1 if rev is None else int(rev.split("-", 1)[1]) + 1
             self._db.execute("INSERT OR REPLACE INTO local_docs (id, rev, body) VALUES (?, ?, ?)",
-                             (local_id, current + 1, orjson.dumps(body)))
-        return {"ok": True, "id": "_local/" + local_id, "rev": f"0-{current + 1}"}
+                             (local_id, number, orjson.dumps(body)))
+        return {"ok": True, "id": "_local/" + local_id, "rev": f"0-{number}"}
 
     def _delete_local(self, local_id: str, rev: str | None) -> dict[str, Any]:
         return self._store.run_blocking(lambda: self._delete_local_now(local_id, rev))

@@ -61,6 +61,8 @@ POUCHDB_SERVER_LACKS = {
         "PouchDB sets a replicated inline attachment's revpos to the revision's position (file section 9)",
     "test_replicated_inline_attachment_without_revpos_has_revpos_0":
         "PouchDB sets a replicated inline attachment's revpos to the revision's position (file section 9)",
+    "test_local_document_put_with_a_stale_rev_wins":
+        "pouchdb-server answers 409 for a stale _local rev; CouchDB 3.5 lets the last write win (file section 7)",
     "test_local_ids_lists_local_documents_only":
         "pouchdb-server has no _local_docs (CouchDB 2.2+); the backend answers not_implemented there",
 }
@@ -925,15 +927,41 @@ def test_local_document_lifecycle(db: Database) -> None:
     assert couch_error(lambda: db.get_local("checkpoint")).status == 404
 
 
-@pytest.mark.parametrize("stale", [None, "0-1", "0-7"])
-def test_local_document_stale_rev_is_conflict(db: Database, stale: str | None) -> None:
+@pytest.mark.parametrize(("stale", "rev"), [(None, "0-1"), ("0-1", "0-2"), ("0-7", "0-8")])
+def test_local_document_put_with_a_stale_rev_wins(db: Database, stale: str | None, rev: str) -> None:
+    """couchdb-3.5-behaviour.md section 7 (row 7): "`_local` documents never conflict: last
+    write wins" -- "No revision check at all: the new rev is the given one's number plus one
+    (`0-1` without one)": ``PUT {"_rev":"0-7","last_seq":5} -> 201 {…"rev":"0-8"}``."""
     db.put_local("checkpoint", {"last_seq": 1})
     db.put_local("checkpoint", {"_rev": "0-1", "last_seq": 2})
     doc = {"last_seq": 3} if stale is None else {"_rev": stale, "last_seq": 3}
-    error = couch_error(lambda: db.put_local("checkpoint", doc))
-    assert (error.status, error.error) == (409, "conflict")
+    assert db.put_local("checkpoint", doc)["rev"] == rev
+    assert db.get_local("checkpoint") == {"_id": "_local/checkpoint", "_rev": rev, "last_seq": 3}
+
+
+@pytest.mark.parametrize("stale", [None, "0-1", "0-7"])
+def test_local_document_delete_with_a_stale_rev_is_conflict(db: Database, stale: str | None) -> None:
+    """couchdb-3.5-behaviour.md section 7: "Through the store: ... `delete_local` with a stale
+    rev is still a 409" (the CouchDB store compares before it deletes), on both stores."""
+    db.put_local("checkpoint", {"last_seq": 1})
+    db.put_local("checkpoint", {"_rev": "0-1", "last_seq": 2})
     assert couch_error(lambda: db.delete_local("checkpoint", stale)).status == 409
     assert db.get_local("checkpoint")["last_seq"] == 2
+
+
+@pytest.mark.parametrize("bad", ["bogus", "1-abc", "0-abc", "2-abc", "0-", "1-1", "0-1x", "-0-1"])
+def test_local_document_with_a_malformed_rev_is_bad_request(db: Database, bad: str) -> None:
+    """couchdb-3.5-behaviour.md section 7 (row 8, class b): CouchDB answers ``{"_rev":"bogus"}``
+    with "400 {"error":"bad_request","reason":"Invalid rev format"}" and "1-abc", "0-abc",
+    "0-", "1-1" with a 500 for the same client error; the store checks the ``0-N`` form first
+    and answers 400 for all of them, on a PUT and on a DELETE."""
+    db.put_local("checkpoint", {"last_seq": 1})
+    for call in (lambda: db.put_local("checkpoint", {"_rev": bad, "last_seq": 2}),
+                 lambda: db.put_local("checkpoint", {"_rev": bad, "_deleted": True}),
+                 lambda: db.delete_local("checkpoint", bad)):
+        error = couch_error(call)
+        assert (error.status, error.error, error.reason) == (400, "bad_request", "Invalid rev format")
+    assert db.get_local("checkpoint")["last_seq"] == 1
 
 
 def test_local_ids_lists_local_documents_only(db: Database) -> None:
