@@ -113,7 +113,8 @@ class SqliteWrites(SqliteHandle):
 
     @staticmethod
     def _parent_of(edit: DocEdit, state: DocState | None) -> str | None:
-        """The revision a ``new_edits=true`` edit extends; it must be a leaf (else 409)."""
+        """The revision a ``new_edits=true`` edit extends; it must be a leaf of a document that
+        is not deleted (else 409). Without a rev, a deleted document's winner is extended."""
         if edit.parent is None:
             if state is None:
                 return None
@@ -122,6 +123,8 @@ class SqliteWrites(SqliteHandle):
             raise errors.conflict()
         if state is None or not revtree.is_leaf(state.tree, edit.parent):
             raise errors.conflict()
+        if state.tree[state.winner].deleted:
+            raise errors.conflict()  # CouchDB 3.5: a deleted document is not edited by its tombstone's rev
         return edit.parent
 
     def _replaced(self, edit: DocEdit, state: DocState | None, parent: str | None,

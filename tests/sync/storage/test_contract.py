@@ -63,6 +63,8 @@ POUCHDB_SERVER_LACKS = {
         "PouchDB sets a replicated inline attachment's revpos to the revision's position (file section 9)",
     "test_local_document_put_with_a_stale_rev_wins":
         "pouchdb-server answers 409 for a stale _local rev; CouchDB 3.5 lets the last write win (file section 7)",
+    "test_edit_by_the_tombstones_rev_is_conflict":
+        "pouchdb-server accepts an edit of a deleted document by its tombstone's rev (file section 8)",
     "test_local_ids_lists_local_documents_only":
         "pouchdb-server has no _local_docs (CouchDB 2.2+); the backend answers not_implemented there",
 }
@@ -307,6 +309,23 @@ def test_delete_then_recreate_extends_the_tombstone(db: Database) -> None:
     doc = db.get("a", options=ReadOptions(revs=True))
     assert doc["n"] == 3
     assert doc["_revisions"]["ids"] == [recreated.split("-")[1], tombstone.split("-")[1], first.split("-")[1]]
+
+
+def test_edit_by_the_tombstones_rev_is_conflict(db: Database) -> None:
+    """couchdb-3.5-behaviour.md section 8 (row 9): "an edit whose `_rev` is the tombstone of a
+    deleted document is a 409": ``PUT /tomb/x {"_rev":"2-bfa217…","n":2} -> 409`` and in
+    ``_bulk_docs`` a per-document conflict; ``PUT /tomb/x {"n":3}`` (no `_rev`) -> 201, `3-…`,
+    extending the tombstone."""
+    first = put(db, {"_id": "x", "n": 1})
+    tombstone = put(db, {"_id": "x", "_rev": first, "_deleted": True})
+    error = couch_error(lambda: db.put({"_id": "x", "_rev": tombstone, "n": 2}))
+    assert (error.status, error.error) == (409, "conflict")
+    assert db.bulk_docs([{"_id": "x", "_rev": tombstone, "n": 2}]) == [
+        {"id": "x", "error": "conflict", "reason": "Document update conflict."}]
+    assert couch_error(lambda: db.get("x")).reason == "deleted"
+    recreated = put(db, {"_id": "x", "n": 3})
+    assert pos(recreated) == 3
+    assert db.get("x", options=ReadOptions(revs=True))["_revisions"]["ids"][1] == tombstone.split("-")[1]
 
 
 def test_a_conflict_does_not_stop_the_rest_of_the_batch(db: Database) -> None:
