@@ -1016,6 +1016,18 @@ def test_missing_local_document(db: Database) -> None:
 # -- limits -----------------------------------------------------------------------------------------
 
 
+def test_default_document_limit_is_couchdbs_8000000_bytes(db: Database) -> None:
+    """couchdb-3.5-behaviour.md section 11 (row 12): "CouchDB's `max_document_size` is
+    8,000,000 bytes"; "Through the store, a 7,990,000-character document is stored and
+    8,010,000 / 8,300,000 get `413 document_too_large` with the id as reason"."""
+    assert Limits().max_document_size == 8_000_000
+    put(db, {"_id": "fits", "text": "x" * 7_990_000})
+    assert len(db.get("fits")["text"]) == 7_990_000
+    error = couch_error(lambda: db.bulk_docs([{"_id": "big", "text": "x" * 8_010_000}, {"_id": "small"}]))
+    assert (error.status, error.error, error.reason) == (413, "document_too_large", "big")
+    assert couch_error(lambda: db.get("small")).status == 404
+
+
 @pytest.mark.parametrize("limits", [Limits(max_document_size=200)])
 def test_document_too_large(db: Database) -> None:
     """As in CouchDB 3.5: one document over the limit fails its whole request with 413."""
