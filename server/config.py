@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sync.storage.types import MAX_DOCUMENT_SIZE
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -17,7 +19,7 @@ class Settings:
     # CouchDB's URL with credentials, or several nodes of one cluster comma-separated
     # (sync/storage/couchdb/nodes.py); set, it makes CouchDB the store. Kept out of repr().
     couchdb_url: str | None = field(default=None, repr=False)
-    max_document_size: int = 8 * 1024 * 1024
+    max_document_size: int = MAX_DOCUMENT_SIZE  # CouchDB 3.5's, in bytes
     # A request body (a push batch with inline attachments) and the documents or ids in it:
     # PouchDB sends 100 at a time, so the bound costs honest clients nothing.
     max_request_size: int = 16 * 1024 * 1024

@@ -163,6 +163,25 @@ def _revision_path(rev: str, revisions: object) -> list[str]:
     return path
 
 
+# A _local document's rev is "0-N". CouchDB 3.5 answers 400 "Invalid rev format" for
+# "bogus" but a 500 for "1-abc" or "0-" (couchdb-3.5-behaviour.md section 7); both are 400 here.
+_LOCAL_REV = re.compile(r"0-[0-9]{1,15}")
+
+
+def check_local_rev(rev: object) -> str | None:
+    """A ``_local`` document's rev, checked. :raises CouchError: bad_request"""
+    if rev is not None and (not isinstance(rev, str) or _LOCAL_REV.fullmatch(rev) is None):
+        raise errors.bad_request("Invalid rev format")
+    return rev
+
+
+def check_local_id(local_id: str) -> str:
+    """A ``_local`` document's id (without the prefix), checked. :raises CouchError: bad_request"""
+    if not local_id or len(local_id) > 512:
+        raise errors.bad_request("Local document id must be 1 to 512 characters")
+    return local_id
+
+
 def is_media_type(value: object) -> bool:
     """Whether ``value`` is a well-formed media type that may be sent as ``Content-Type``."""
     return (isinstance(value, str) and len(value) <= MAX_MEDIA_TYPE_LENGTH
@@ -187,8 +206,10 @@ def _parse_attachments(raw: object) -> dict[str, AttachmentIn]:
         if not is_media_type(content_type):
             raise errors.bad_request(f"Attachment {name}: content_type must be a media type such as text/plain")
         revpos = att.get("revpos")
-        if revpos is not None and (not isinstance(revpos, int) or isinstance(revpos, bool) or revpos < 1):
-            raise errors.bad_request(f"Attachment {name}: revpos must be a positive integer")
+        # CouchDB 3.5 stores a replicator's revpos as given, 0 and negative ones included
+        # (couchdb-3.5-behaviour.md section 9); a new edit's inline data gets its position.
+        if revpos is not None and (not isinstance(revpos, int) or isinstance(revpos, bool)):
+            raise errors.bad_request(f"Attachment {name}: revpos must be an integer")
         if att.get("stub") is True:
             digest = att.get("digest")
             if digest is not None and not isinstance(digest, str):

@@ -16,7 +16,7 @@ from typing import Any, Self
 
 from .. import errors
 from ..access import EVERYTHING, Scope, Validator
-from ..documents import DocEdit, as_document, check_doc_id, check_rev, parse_edit
+from ..documents import DocEdit, as_document, check_doc_id, check_local_id, check_local_rev, check_rev, parse_edit
 from .selected import selected_changes
 from .types import (
     AllDocsQuery,
@@ -250,26 +250,29 @@ class Database(ABC):
 
     def get_local(self, local_id: str) -> dict[str, Any]:
         """A ``_local`` document. :raises CouchError: not_found"""
-        return self._get_local(_check_local_id(local_id))
+        return self._get_local(check_local_id(local_id))
 
     def put_local(self, local_id: str, doc: object) -> dict[str, Any]:
-        """Write a ``_local`` document; its ``_rev`` must match the stored one, as in CouchDB.
+        """Write a ``_local`` document. As in CouchDB 3.5 the last write wins: there is no
+        revision check, and the new rev is the given one's number plus one (``0-1`` without
+        one). A ``_deleted`` one is deleted as :meth:`delete_local` deletes.
 
-        :raises CouchError: bad_request for a non-object, conflict on a stale ``_rev``
+        :raises CouchError: bad_request for a non-object or a ``_rev`` not of the form ``0-N``
         """
         if not isinstance(doc, dict):
             raise errors.bad_request("Document must be a JSON object")
-        rev = doc.get("_rev")
-        if rev is not None and not isinstance(rev, str):
-            raise errors.bad_request("Invalid rev format")
+        rev = check_local_rev(doc.get("_rev"))
         body = {key: value for key, value in doc.items() if not key.startswith("_")}
         if doc.get("_deleted") is True:
-            return self._delete_local(_check_local_id(local_id), rev)
-        return self._put_local(_check_local_id(local_id), rev, body)
+            return self._delete_local(check_local_id(local_id), rev)
+        return self._put_local(check_local_id(local_id), rev, body)
 
     def delete_local(self, local_id: str, rev: str | None) -> dict[str, Any]:
-        """Delete a ``_local`` document. :raises CouchError: not_found, conflict"""
-        return self._delete_local(_check_local_id(local_id), rev)
+        """Delete a ``_local`` document; ``rev`` must be its current one.
+
+        :raises CouchError: not_found, conflict, bad_request for a ``rev`` not of the form ``0-N``
+        """
+        return self._delete_local(check_local_id(local_id), check_local_rev(rev))
 
     def local_ids(self) -> list[str]:
         """Ids of the clients' ``_local`` documents (without the prefix), sorted, so that a
@@ -374,12 +377,6 @@ def wire_results(outcomes: list[tuple[str | None, str | errors.CouchError]], new
         for doc_id, outcome in outcomes
         if new_edits or isinstance(outcome, errors.CouchError)
     ]
-
-
-def _check_local_id(local_id: str) -> str:
-    if not local_id or len(local_id) > 512:
-        raise errors.bad_request("Local document id must be 1 to 512 characters")
-    return local_id
 
 
 def _bulk_get_entry(doc_id: object, entry: dict[str, Any]) -> dict[str, Any]:

@@ -179,8 +179,9 @@ def test_revs_diff_and_bulk_get(db_url: str) -> None:
 def test_local_documents_are_not_replicated(db_url: str) -> None:
     first = requests.put(db_url + "/_local/repl-1", json={"last_seq": 10}, timeout=10).json()
     assert first == {"ok": True, "id": "_local/repl-1", "rev": "0-1"}
+    # CouchDB 3.5: last write wins, a write without _rev is 0-1 again (couchdb-3.5-behaviour.md section 7).
     stale = requests.put(db_url + "/_local/repl-1", json={"last_seq": 11}, timeout=10)
-    assert stale.status_code == 409
+    assert (stale.status_code, stale.json()["rev"]) == (201, "0-1")
     second = requests.put(db_url + "/_local/repl-1", json={"_rev": "0-1", "last_seq": 12}, timeout=10).json()
     assert second["rev"] == "0-2"
     assert requests.get(db_url + "/_local/repl-1", timeout=10).json() == {

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -19,6 +20,11 @@ from .http import couch_error
 from .scope import CouchScope
 
 log = logging.getLogger(__name__)
+
+# CouchDB's defaults for one _purge request: [purge] max_document_id_number and
+# max_revisions_number (docs.couchdb.org, "Configuration: purge"); above them it answers 400.
+PURGE_MAX_IDS = 100
+PURGE_MAX_REVS = 1000
 
 
 class CouchWrites(CouchScope):
@@ -85,7 +91,7 @@ class CouchWrites(CouchScope):
                     failed[index] = errors.missing_stub(f"Invalid attachment stub in {edit.id} for {name}")
                     break
                 att.digest = known.get("digest")
-                att.revpos = att.revpos or known.get("revpos")
+                att.revpos = known.get("revpos") if att.revpos is None else att.revpos
                 if "content_type" in known:
                     att.content_type = known["content_type"]
         return failed
@@ -199,20 +205,23 @@ class CouchWrites(CouchScope):
             return {}
         if rules is not None:
             self._update_records({doc_id: set() for doc_id in leaves}, channels, purged=leaves)
-        try:
-            result = self.client.json("POST", self.name, "_purge", body=leaves, idempotent=True)
-        except errors.CouchError as error:
-            if error.status >= 500:
-                raise
-            raise errors.CouchError(501, "not_implemented",
-                                    "this CouchDB-compatible server cannot purge documents") from None
+        purged: dict[str, list[str]] = {}
+        for batch in purge_batches(leaves):
+            try:
+                result = self.client.json("POST", self.name, "_purge", body=batch, idempotent=True)
+            except errors.CouchError as error:
+                if error.status >= 500:
+                    raise
+                raise errors.CouchError(501, "not_implemented",
+                                        "this CouchDB-compatible server cannot purge documents") from None
+            for doc_id, revs in batch.items():
+                purged.setdefault(doc_id, []).extend(result.get("purged", {}).get(doc_id, revs))
         try:
             self.client.request("POST", self.name, "_compact", body={})
         except errors.CouchError as error:
             log.warning("compaction after purge of %s failed: %s", self.name, error.error)
         self.store.changes.notify(self.name)
-        purged = result.get("purged", {})
-        return {doc_id: list(purged.get(doc_id, revs)) for doc_id, revs in leaves.items()}
+        return purged
 
     # -- local documents ----------------------------------------------------------------------
 
@@ -250,6 +259,26 @@ class CouchWrites(CouchScope):
             raise errors.conflict()
         self.client.request("DELETE", self.name, "_local/" + local_id, params={"rev": rev}, idempotent=False)
         return {"ok": True, "id": "_local/" + local_id, "rev": "0-0"}
+
+
+def purge_batches(leaves: dict[str, list[str]], max_ids: int = PURGE_MAX_IDS,
+                  max_revs: int = PURGE_MAX_REVS) -> Iterator[dict[str, list[str]]]:
+    """``leaves`` cut into ``_purge`` requests CouchDB accepts: at most ``max_ids`` documents
+    and ``max_revs`` revisions each (a document with more leaves spans several requests).
+
+    :param leaves: the revisions to purge, by document id
+    """
+    batch: dict[str, list[str]] = {}
+    count = 0
+    for doc_id, revs in leaves.items():
+        for part in chunks(revs, max_revs):
+            if batch and (len(batch) >= max_ids or count + len(part) > max_revs):
+                yield batch
+                batch, count = {}, 0
+            batch.setdefault(doc_id, []).extend(part)
+            count += len(part)
+    if batch:
+        yield batch
 
 
 def _couch_doc(edit: DocEdit, new_edits: bool) -> dict[str, Any]:

@@ -113,7 +113,8 @@ class SqliteWrites(SqliteHandle):
 
     @staticmethod
     def _parent_of(edit: DocEdit, state: DocState | None) -> str | None:
-        """The revision a ``new_edits=true`` edit extends; it must be a leaf (else 409)."""
+        """The revision a ``new_edits=true`` edit extends; it must be a leaf of a document that
+        is not deleted (else 409). Without a rev, a deleted document's winner is extended."""
         if edit.parent is None:
             if state is None:
                 return None
@@ -122,6 +123,8 @@ class SqliteWrites(SqliteHandle):
             raise errors.conflict()
         if state is None or not revtree.is_leaf(state.tree, edit.parent):
             raise errors.conflict()
+        if state.tree[state.winner].deleted:
+            raise errors.conflict()  # CouchDB 3.5: a deleted document is not edited by its tombstone's rev
         return edit.parent
 
     def _replaced(self, edit: DocEdit, state: DocState | None, parent: str | None,
@@ -146,7 +149,8 @@ class SqliteWrites(SqliteHandle):
             if att.data is not None:
                 assert att.digest is not None
                 batch.blobs[att.digest] = att.data
-                resolved[name] = _stub(att, len(att.data), att.revpos if replicated and att.revpos else pos)
+                # As CouchDB: a replicated one keeps its revpos, 0 when it names none.
+                resolved[name] = _stub(att, len(att.data), (att.revpos or 0) if replicated else pos)
                 continue
             known = parent_atts.get(name)
             if known is not None and att.digest in (None, known["digest"]):
@@ -155,7 +159,7 @@ class SqliteWrites(SqliteHandle):
             length = self._blob_length(edit.id, att.digest, batch) if att.digest and replicated else None
             if length is None:
                 raise errors.missing_stub(f"Invalid attachment stub in {edit.id} for {name}")
-            resolved[name] = _stub(att, length, att.revpos or pos)
+            resolved[name] = _stub(att, length, pos if att.revpos is None else att.revpos)
         return resolved
 
     def _winner_docs(self, states: dict[str, DocState]) -> dict[str, dict[str, Any]]:
@@ -295,15 +299,11 @@ class SqliteWrites(SqliteHandle):
 
     def _put_local_now(self, local_id: str, rev: str | None, body: dict[str, Any]) -> dict[str, Any]:
         with self.writing(durable=False):
-            row = self._db.execute("SELECT rev FROM local_docs WHERE id = ?", (local_id,)).fetchone()
-            current = row[0] if row else 0
-            if row is not None and rev != f"0-{current}":
-                raise errors.conflict()
-            if row is None and rev not in (None, "0-0"):
-                raise errors.conflict()
+            # Last write wins, as in CouchDB 3.5: the given rev's number plus one, no check.
+            number = 1 if rev is None else int(rev.split("-", 1)[1]) + 1
             self._db.execute("INSERT OR REPLACE INTO local_docs (id, rev, body) VALUES (?, ?, ?)",
-                             (local_id, current + 1, orjson.dumps(body)))
-        return {"ok": True, "id": "_local/" + local_id, "rev": f"0-{current + 1}"}
+                             (local_id, number, orjson.dumps(body)))
+        return {"ok": True, "id": "_local/" + local_id, "rev": f"0-{number}"}
 
     def _delete_local(self, local_id: str, rev: str | None) -> dict[str, Any]:
         return self._store.run_blocking(lambda: self._delete_local_now(local_id, rev))

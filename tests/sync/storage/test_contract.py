@@ -57,6 +57,14 @@ POUCHDB_SERVER_LACKS = {
         "PouchDB's _revs_diff reports ancestors it holds no body of as missing (replicators then resend them)",
     "test_replicated_inline_attachment_keeps_its_revpos":
         "PouchDB sets a replicated inline attachment's revpos to the revision's position",
+    "test_replicated_inline_attachment_stores_any_revpos_as_given":
+        "PouchDB sets a replicated inline attachment's revpos to the revision's position (file section 9)",
+    "test_replicated_inline_attachment_without_revpos_has_revpos_0":
+        "PouchDB sets a replicated inline attachment's revpos to the revision's position (file section 9)",
+    "test_local_document_put_with_a_stale_rev_wins":
+        "pouchdb-server answers 409 for a stale _local rev; CouchDB 3.5 lets the last write win (file section 7)",
+    "test_edit_by_the_tombstones_rev_is_conflict":
+        "pouchdb-server accepts an edit of a deleted document by its tombstone's rev (file section 8)",
     "test_local_ids_lists_local_documents_only":
         "pouchdb-server has no _local_docs (CouchDB 2.2+); the backend answers not_implemented there",
 }
@@ -303,6 +311,23 @@ def test_delete_then_recreate_extends_the_tombstone(db: Database) -> None:
     assert doc["_revisions"]["ids"] == [recreated.split("-")[1], tombstone.split("-")[1], first.split("-")[1]]
 
 
+def test_edit_by_the_tombstones_rev_is_conflict(db: Database) -> None:
+    """couchdb-3.5-behaviour.md section 8 (row 9): "an edit whose `_rev` is the tombstone of a
+    deleted document is a 409": ``PUT /tomb/x {"_rev":"2-bfa217…","n":2} -> 409`` and in
+    ``_bulk_docs`` a per-document conflict; ``PUT /tomb/x {"n":3}`` (no `_rev`) -> 201, `3-…`,
+    extending the tombstone."""
+    first = put(db, {"_id": "x", "n": 1})
+    tombstone = put(db, {"_id": "x", "_rev": first, "_deleted": True})
+    error = couch_error(lambda: db.put({"_id": "x", "_rev": tombstone, "n": 2}))
+    assert (error.status, error.error) == (409, "conflict")
+    assert db.bulk_docs([{"_id": "x", "_rev": tombstone, "n": 2}]) == [
+        {"id": "x", "error": "conflict", "reason": "Document update conflict."}]
+    assert couch_error(lambda: db.get("x")).reason == "deleted"
+    recreated = put(db, {"_id": "x", "n": 3})
+    assert pos(recreated) == 3
+    assert db.get("x", options=ReadOptions(revs=True))["_revisions"]["ids"][1] == tombstone.split("-")[1]
+
+
 def test_a_conflict_does_not_stop_the_rest_of_the_batch(db: Database) -> None:
     first = put(db, {"_id": "a", "n": 1})
     put(db, {"_id": "a", "_rev": first, "n": 2})
@@ -426,52 +451,75 @@ def feed_db(db: Database) -> Database:
     return db
 
 
+def ids_of(page: Any) -> list[str]:
+    return [change.id for change in page.results]
+
+
 def test_changes_lists_each_document_once_at_its_newest_seq(feed_db: Database) -> None:
+    """couchdb-3.5-behaviour.md section 1.1 (row 1): "`_changes` has no total order across
+    shards; the order varies between calls", and (row 2) "the same position has different
+    sequence strings": the set of rows and their revisions are compared, sequences only as
+    resume points."""
     page = feed_db.changes(ChangesQuery())
-    assert [change.id for change in page.results] == ["c", "a", "b"]
-    seqs = [change.seq for change in page.results]
-    assert seqs == sorted(set(seqs))
-    assert page.last_seq == seqs[-1] == feed_db.update_seq()
-    assert [change.revs for change in page.results] == [[feed_db.get(doc_id)["_rev"]] for doc_id in "ca"] + [
-        [feed_db.open_revs("b", None)[0]["ok"]["_rev"]]
-    ]
-    assert [change.deleted for change in page.results] == [False, False, True]
-    assert page.results[2].as_json()["deleted"] is True
-    assert "deleted" not in page.results[0].as_json()
+    assert sorted(ids_of(page)) == ["a", "b", "c"]
+    tombstone = feed_db.open_revs("b", None)[0]["ok"]["_rev"]
+    assert {change.id: change.revs for change in page.results} == {
+        "a": [feed_db.get("a")["_rev"]], "b": [tombstone], "c": [feed_db.get("c")["_rev"]]}
+    assert {change.id: change.deleted for change in page.results} == {"a": False, "b": True, "c": False}
+    rows = {change.id: change.as_json() for change in page.results}
+    assert rows["b"]["deleted"] is True and "deleted" not in rows["a"]
+    # "The numeric prefix is the sum of the shard counters (the contract's `seq_number` is right)."
+    assert seq_number(page.last_seq) == seq_number(feed_db.update_seq())
+    assert feed_db.changes(ChangesQuery(since=page.last_seq)).results == []
 
 
 def test_changes_since(feed_db: Database) -> None:
-    first = feed_db.changes(ChangesQuery()).results[0]
-    page = feed_db.changes(ChangesQuery(since=first.seq))
-    assert [change.id for change in page.results] == ["a", "b"]
-    assert page.last_seq == feed_db.update_seq()
+    """Section 1.1: "Resuming from a row's `seq` returns what comes after that row *in that
+    listing*": proved by content, the rows before plus the rows after are the whole feed."""
+    listing = feed_db.changes(ChangesQuery())
+    for index, row in enumerate(listing.results):
+        after = feed_db.changes(ChangesQuery(since=row.seq))
+        assert set(ids_of(after)) | set(ids_of(listing)[:index + 1]) == {"a", "b", "c"}
+        assert row.id not in ids_of(after)
     empty = feed_db.changes(ChangesQuery(since=feed_db.update_seq()))
-    assert empty.results == [] and empty.last_seq == feed_db.update_seq()
+    assert empty.results == []
+    assert feed_db.changes(ChangesQuery(since=empty.last_seq)).results == []
 
 
 def test_changes_limit_pages_through_the_feed(feed_db: Database) -> None:
-    page = feed_db.changes(ChangesQuery(limit=2))
-    assert [change.id for change in page.results] == ["c", "a"]
-    assert page.last_seq == page.results[-1].seq
-    rest = feed_db.changes(ChangesQuery(since=page.last_seq, limit=2))
-    assert [change.id for change in rest.results] == ["b"]
-    assert rest.last_seq == feed_db.update_seq()
+    """Section 1.1: "every change after `since` arrives at least once; a row's seq or a page's
+    `last_seq` is a valid resume point; `limit` bounds the rows"."""
+    seen: list[str] = []
+    since: object = 0
+    for _ in range(4):
+        page = feed_db.changes(ChangesQuery(since=since, limit=2))  # type: ignore[arg-type]
+        assert len(page.results) <= 2
+        seen += ids_of(page)
+        if not page.results:
+            break
+        since = page.last_seq
+    assert sorted(set(seen)) == ["a", "b", "c"] and len(seen) == 3
 
 
 def test_changes_descending(feed_db: Database) -> None:
+    """Section 1.1: "Descending is per shard too, and rows may share a seq"; "(The contract
+    expects `["b","a","c"]`; the `limit=1` part holds.)" The newest change comes first."""
     page = feed_db.changes(ChangesQuery(descending=True))
-    assert [change.id for change in page.results] == ["b", "a", "c"]
+    assert sorted(ids_of(page)) == ["a", "b", "c"]
     top = feed_db.changes(ChangesQuery(descending=True, limit=1))
-    assert [change.id for change in top.results] == ["b"]
+    assert ids_of(top) == ["b"]
     assert top.last_seq == top.results[0].seq
 
 
 def test_changes_doc_ids_filter(feed_db: Database) -> None:
+    """Section 1.2 (row 2): the filtered feed's `last_seq` is "the `_changes` spelling, not
+    the `update_seq` string": compared by content (nothing after it) and by its count."""
     page = feed_db.changes(ChangesQuery(doc_ids=frozenset({"b", "c", "nope"})))
-    assert [change.id for change in page.results] == ["c", "b"]
-    assert page.last_seq == feed_db.update_seq()
+    assert sorted(ids_of(page)) == ["b", "c"]
+    assert seq_number(page.last_seq) == seq_number(feed_db.update_seq())
+    assert feed_db.changes(ChangesQuery(since=page.last_seq)).results == []
     limited = feed_db.changes(ChangesQuery(doc_ids=frozenset({"b", "c"}), limit=1))
-    assert [change.id for change in limited.results] == ["c"]
+    assert len(limited.results) == 1 and ids_of(limited)[0] in {"b", "c"}
 
 
 def test_changes_include_docs(feed_db: Database) -> None:
@@ -510,7 +558,9 @@ def test_revs_diff(db: Database) -> None:
         "h": ["1-h"],
         "new": ["1-n", "2-n"],
     })
-    assert diff["a"]["missing"] == ["3-x", "4-y", "2-z"]
+    # couchdb-3.5-behaviour.md section 2 (row 4): "`_revs_diff` lists `missing` sorted by
+    # revision, not in request order" (`["2-z","3-x","4-y"]`): compared as a set.
+    assert sorted(diff["a"]["missing"]) == ["2-z", "3-x", "4-y"]
     # Leaves below the highest missing position could be its ancestors.
     assert sorted(diff["a"]["possible_ancestors"]) == ["2-b", "3-d"]
     assert diff["new"] == {"missing": ["1-n", "2-n"]}
@@ -573,8 +623,12 @@ def test_get_revs_info(branched_db: Database) -> None:
     assert info[0]["status"] == "available"
     # Bodies of older revisions may be kept (CouchDB before compaction) or not.
     assert all(entry["status"] in {"available", "missing"} for entry in info[1:])
-    deleted = branched_db.get("a", "2-y", ReadOptions(revs_info=True))["_revs_info"]
-    assert deleted[0] == {"rev": "2-y", "status": "deleted"}
+    # couchdb-3.5-behaviour.md section 3 (row 5): "`revs_info=true` is ignored when `rev=` is
+    # given" (`GET /br/a?rev=2-y&revs_info=true -> {"_id":"a","_rev":"2-y","_deleted":true}`);
+    # the SQLite store and pouchdb-server add it, so only the document itself is compared.
+    deleted = branched_db.get("a", "2-y", ReadOptions(revs_info=True))
+    assert {key: value for key, value in deleted.items() if key != "_revs_info"} == {
+        "_id": "a", "_rev": "2-y", "_deleted": True}
 
 
 def test_get_latest(db: Database) -> None:
@@ -603,12 +657,16 @@ def test_open_revs_all(branched_db: Database) -> None:
 
 
 def test_open_revs_list_keeps_order_and_reports_missing(branched_db: Database) -> None:
+    """couchdb-3.5-behaviour.md section 4 (row 6): "`open_revs=[…]` answers found revisions
+    first, then missing ones, and drops duplicates" (pouchdb-server keeps request order):
+    the entries are compared in any order."""
     found = branched_db.open_revs("a", ["2-x", "7-q", "3-c"], ReadOptions(revs=True))
-    assert found == [
+    expected = [
         {"ok": {"_id": "a", "_rev": "2-x", "n": 2, "_revisions": {"start": 2, "ids": ["x", "a"]}}},
         {"missing": "7-q"},
         {"ok": {"_id": "a", "_rev": "3-c", "n": 3, "_revisions": {"start": 3, "ids": ["c", "b", "a"]}}},
     ]
+    assert sorted(found, key=repr) == sorted(expected, key=repr)
 
 
 def test_open_revs_latest(db: Database) -> None:
@@ -866,6 +924,34 @@ def test_replicated_inline_attachment_keeps_its_revpos(db: Database) -> None:
     assert db.get_attachment("a", "blob.bin").data == DATA
 
 
+@pytest.mark.parametrize("revpos", [0, 1, 7, -1])
+def test_replicated_inline_attachment_stores_any_revpos_as_given(db: Database, revpos: int) -> None:
+    """couchdb-3.5-behaviour.md section 9 (row 10): "With `new_edits=false`, CouchDB stores
+    whatever `revpos` it is given, without checks: `0`, `-1`, `"x"` and `7` were all accepted
+    and read back as given." (Non-integers stay refused here.)"""
+    doc = replicated("a", ["3-c", "2-b", "1-a"], _attachments={"photo.bin": {
+        "content_type": CONTENT_TYPE, "data": b64(DATA), "revpos": revpos,
+    }})
+    replicate(db, doc)
+    stub = db.get("a")["_attachments"]["photo.bin"]
+    assert (stub["revpos"], stub["digest"], stub["length"]) == (revpos, md5_digest(DATA), len(DATA))
+
+
+def test_replicated_inline_attachment_without_revpos_has_revpos_0(db: Database) -> None:
+    """couchdb-3.5-behaviour.md section 9 (row 10): "a replicated inline attachment without
+    `revpos` is stored with `revpos: 0`" (``GET /att/p`` -> ``"revpos":0``)."""
+    replicate(db, replicated("p", ["3-c", "2-b", "1-a"], _attachments={"photo.bin": {
+        "content_type": CONTENT_TYPE, "data": b64(DATA)}}))
+    assert db.get("p")["_attachments"]["photo.bin"]["revpos"] == 0
+
+
+def test_new_inline_attachment_gets_the_revision_position(db: Database) -> None:
+    """couchdb-3.5-behaviour.md section 9: "A new edit gets the revision's position (`PUT
+    /att/n1` with inline data -> `"revpos":1`)", whatever revpos it names."""
+    put(db, {"_id": "n1", "_attachments": {"x.bin": {"content_type": CONTENT_TYPE, "data": b64(DATA), "revpos": 0}}})
+    assert db.get("n1")["_attachments"]["x.bin"]["revpos"] == 1
+
+
 def test_replicated_stub_of_unknown_attachment_is_missing_stub(db: Database) -> None:
     doc = replicated("a", ["2-b", "1-a"], _attachments={"blob.bin": {
         "stub": True, "digest": md5_digest(b"never stored"), "revpos": 1,
@@ -893,15 +979,41 @@ def test_local_document_lifecycle(db: Database) -> None:
     assert couch_error(lambda: db.get_local("checkpoint")).status == 404
 
 
-@pytest.mark.parametrize("stale", [None, "0-1", "0-7"])
-def test_local_document_stale_rev_is_conflict(db: Database, stale: str | None) -> None:
+@pytest.mark.parametrize(("stale", "rev"), [(None, "0-1"), ("0-1", "0-2"), ("0-7", "0-8")])
+def test_local_document_put_with_a_stale_rev_wins(db: Database, stale: str | None, rev: str) -> None:
+    """couchdb-3.5-behaviour.md section 7 (row 7): "`_local` documents never conflict: last
+    write wins" -- "No revision check at all: the new rev is the given one's number plus one
+    (`0-1` without one)": ``PUT {"_rev":"0-7","last_seq":5} -> 201 {…"rev":"0-8"}``."""
     db.put_local("checkpoint", {"last_seq": 1})
     db.put_local("checkpoint", {"_rev": "0-1", "last_seq": 2})
     doc = {"last_seq": 3} if stale is None else {"_rev": stale, "last_seq": 3}
-    error = couch_error(lambda: db.put_local("checkpoint", doc))
-    assert (error.status, error.error) == (409, "conflict")
+    assert db.put_local("checkpoint", doc)["rev"] == rev
+    assert db.get_local("checkpoint") == {"_id": "_local/checkpoint", "_rev": rev, "last_seq": 3}
+
+
+@pytest.mark.parametrize("stale", [None, "0-1", "0-7"])
+def test_local_document_delete_with_a_stale_rev_is_conflict(db: Database, stale: str | None) -> None:
+    """couchdb-3.5-behaviour.md section 7: "Through the store: ... `delete_local` with a stale
+    rev is still a 409" (the CouchDB store compares before it deletes), on both stores."""
+    db.put_local("checkpoint", {"last_seq": 1})
+    db.put_local("checkpoint", {"_rev": "0-1", "last_seq": 2})
     assert couch_error(lambda: db.delete_local("checkpoint", stale)).status == 409
     assert db.get_local("checkpoint")["last_seq"] == 2
+
+
+@pytest.mark.parametrize("bad", ["bogus", "1-abc", "0-abc", "2-abc", "0-", "1-1", "0-1x", "-0-1"])
+def test_local_document_with_a_malformed_rev_is_bad_request(db: Database, bad: str) -> None:
+    """couchdb-3.5-behaviour.md section 7 (row 8, class b): CouchDB answers ``{"_rev":"bogus"}``
+    with "400 {"error":"bad_request","reason":"Invalid rev format"}" and "1-abc", "0-abc",
+    "0-", "1-1" with a 500 for the same client error; the store checks the ``0-N`` form first
+    and answers 400 for all of them, on a PUT and on a DELETE."""
+    db.put_local("checkpoint", {"last_seq": 1})
+    for call in (lambda: db.put_local("checkpoint", {"_rev": bad, "last_seq": 2}),
+                 lambda: db.put_local("checkpoint", {"_rev": bad, "_deleted": True}),
+                 lambda: db.delete_local("checkpoint", bad)):
+        error = couch_error(call)
+        assert (error.status, error.error, error.reason) == (400, "bad_request", "Invalid rev format")
+    assert db.get_local("checkpoint")["last_seq"] == 1
 
 
 def test_local_ids_lists_local_documents_only(db: Database) -> None:
@@ -935,6 +1047,18 @@ def test_missing_local_document(db: Database) -> None:
 
 
 # -- limits -----------------------------------------------------------------------------------------
+
+
+def test_default_document_limit_is_couchdbs_8000000_bytes(db: Database) -> None:
+    """couchdb-3.5-behaviour.md section 11 (row 12): "CouchDB's `max_document_size` is
+    8,000,000 bytes"; "Through the store, a 7,990,000-character document is stored and
+    8,010,000 / 8,300,000 get `413 document_too_large` with the id as reason"."""
+    assert Limits().max_document_size == 8_000_000
+    put(db, {"_id": "fits", "text": "x" * 7_990_000})
+    assert len(db.get("fits")["text"]) == 7_990_000
+    error = couch_error(lambda: db.bulk_docs([{"_id": "big", "text": "x" * 8_010_000}, {"_id": "small"}]))
+    assert (error.status, error.error, error.reason) == (413, "document_too_large", "big")
+    assert couch_error(lambda: db.get("small")).status == 404
 
 
 @pytest.mark.parametrize("limits", [Limits(max_document_size=200)])
