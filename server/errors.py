@@ -12,7 +12,7 @@ import uuid
 
 import orjson
 from flask import Flask, Response, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.http import HTTP_STATUS_CODES
 
 from sync.errors import CouchError
@@ -86,6 +86,16 @@ def init_app(app: Flask) -> None:
         response = rest_error(error.status, error.reason)
         if error.retry_after is not None:
             response.headers["Retry-After"] = str(error.retry_after)
+        return response
+
+    @app.errorhandler(MethodNotAllowed)
+    def handle_method_not_allowed(error: MethodNotAllowed) -> Response:
+        """Both dialects name the methods the resource has in ``Allow`` (RFC 9110, 15.5.6)."""
+        if is_couch_path():
+            return couch_error_response(error)
+        response = rest_error(405, f"{request.method} is not allowed here.")
+        if error.valid_methods:
+            response.headers["Allow"] = ", ".join(error.valid_methods)
         return response
 
     @app.errorhandler(Exception)

@@ -44,6 +44,7 @@ class AttendanceSchema(Schema):
 @blp.route("")
 class Attendance(MethodView):
     @blp.response(200, AttendanceSchema)
+    @blp.errors(404)
     def get(self, event_id: str) -> dict[str, Any]:
         """Show an event's registrations and check-ins with counts."""
         ctx = request_context()

@@ -8,11 +8,12 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from ..services import audit
-from .blueprint import Blueprint
+from .blueprint import AUTHENTICATED, Blueprint
 from .context import request_context
 from .errors import require_role
 
-blp = Blueprint("audit", __name__, description="Audit log of writes and erasures")
+blp = Blueprint("audit", __name__, description="Audit log of writes and erasures",
+                errors=(*AUTHENTICATED, 403))
 
 
 @blp.before_request

@@ -14,11 +14,11 @@ from schemas.municipalities import MUNICIPALITIES
 
 from ..extensions import get_store, limiter
 from ..services import accounts, residents
-from .blueprint import Blueprint
+from .blueprint import AUTHENTICATED, Blueprint
 from .context import request_context
 from .errors import fail
 
-blp = Blueprint("auth", __name__, description="Sessions and self-registration")
+blp = Blueprint("auth", __name__, description="Sessions and self-registration", errors=())
 
 
 class CredentialsSchema(Schema):
@@ -42,7 +42,7 @@ class RegistrationSchema(Schema):
     display_name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     municipality = fields.String(required=True, validate=validate.OneOf(MUNICIPALITIES))
     languages = fields.List(fields.String(validate=validate.OneOf(LANGUAGES)), load_default=list)
-    consent = fields.Boolean(required=True, metadata={
+    consent = fields.Boolean(required=True, metadata={"enum": [True],
         "description": "the resident agreed that their name, languages and town are stored to take part"})
 
 
@@ -59,6 +59,8 @@ class Token(MethodView):
 
     @blp.arguments(CredentialsSchema)
     @blp.response(201, TokenSchema)
+    @blp.errors(401, 429, 503)
+    @blp.doc(security=[])
     def post(self, credentials: dict[str, Any]) -> dict[str, Any]:
         """Log in: exchange email and password for a bearer token."""
         account = accounts.authenticate(get_store(), credentials["email"], credentials["password"])
@@ -67,6 +69,7 @@ class Token(MethodView):
         return _token_response(account, credentials.get("device_id"), credentials.get("device_name"))
 
     @blp.response(204)
+    @blp.errors(*AUTHENTICATED)
     def delete(self) -> None:
         """Log out: the token of this request stops working."""
         ctx = request_context()
@@ -80,6 +83,8 @@ class Registration(MethodView):
 
     @blp.arguments(RegistrationSchema)
     @blp.response(201, TokenSchema)
+    @blp.errors(409, 429, 503)
+    @blp.doc(security=[])
     def post(self, form: dict[str, Any]) -> dict[str, Any]:
         """Register as a resident, with explicit consent; answers with a session."""
         if not form["consent"]:

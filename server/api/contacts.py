@@ -13,11 +13,12 @@ from schemas.contact_request import CONTACT_STATUSES
 from schemas.fields import Municipality, Reference
 
 from ..services import contacts
-from .blueprint import Blueprint
+from .blueprint import AUTHENTICATED, Blueprint
 from .context import request_context
 from .errors import fail, require_role
 
-blp = Blueprint("contact-requests", __name__, description="Contact requests: routing and handling")
+blp = Blueprint("contact-requests", __name__, description="Contact requests: routing and handling",
+                errors=(*AUTHENTICATED, 403))
 
 
 @blp.before_request
@@ -82,6 +83,7 @@ class ContactRequests(MethodView):
 class ContactRequestAssignment(MethodView):
     @blp.arguments(AssignmentSchema)
     @blp.response(200, ContactRequestSchema)
+    @blp.errors(404, 409)
     def post(self, data: dict[str, Any], request_id: str) -> dict[str, Any]:
         """Assign a request to a coordinator, volunteer or admin."""
         ctx = request_context()
@@ -96,6 +98,7 @@ class ContactRequestAssignment(MethodView):
 class ContactRequestStatus(MethodView):
     @blp.arguments(StatusChangeSchema)
     @blp.response(200, ContactRequestSchema)
+    @blp.errors(404, 409)
     def post(self, data: dict[str, Any], request_id: str) -> dict[str, Any]:
         """Change a request's status, with an optional note for the history."""
         ctx = request_context()

@@ -15,11 +15,12 @@ from flask.views import MethodView
 from marshmallow import Schema, fields
 
 from ..services import accounts, privacy
-from .blueprint import Blueprint
+from .blueprint import AUTHENTICATED, Blueprint
 from .context import request_context
 from .errors import fail, require_role
 
-blp = Blueprint("devices", __name__, description="Devices: list and revoke")
+blp = Blueprint("devices", __name__, description="Devices: list and revoke",
+                errors=(*AUTHENTICATED, 403))
 
 @blp.before_request
 def admins_only() -> None:
@@ -73,6 +74,7 @@ class Devices(MethodView):
 @blp.route("/<device_id>/revoke")
 class DeviceRevocation(MethodView):
     @blp.response(200, DeviceRevocationSchema)
+    @blp.errors(404)
     def post(self, device_id: str) -> dict[str, Any]:
         """Revoke a lost device: its sessions end and its record is marked revoked."""
         ctx = request_context()
@@ -93,6 +95,7 @@ class Sessions(MethodView):
 @blp.route("/sessions/<session_id>/revoke")
 class SessionRevocation(MethodView):
     @blp.response(200, SessionRevocationSchema)
+    @blp.errors(404)
     def post(self, session_id: str) -> dict[str, Any]:
         """End one session at once (a phone without a device id, or one user on a shared tablet)."""
         if not accounts.revoke_session(request_context().store, session_id):

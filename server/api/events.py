@@ -15,7 +15,7 @@ from schemas.programmes import PROGRAMMES
 
 from ..services import events
 from . import attendance
-from .blueprint import Blueprint
+from .blueprint import Blueprint, schema_rules
 from .context import RequestContext, request_context
 from .errors import fail
 
@@ -62,6 +62,7 @@ class _EventFields(Schema):
     programme = fields.String(validate=validate.OneOf(PROGRAMMES), allow_none=True)
 
 
+@schema_rules(description="`end` must not come before `start`.")
 class EventCreateSchema(_EventFields):
     title = TranslatedText(max_length=200, validate=require_german, required=True)
     kind = fields.String(validate=validate.OneOf(EVENT_KINDS), required=True)
@@ -77,6 +78,8 @@ class EventCreateSchema(_EventFields):
             raise ValidationError("Must not be before start.", field_name="end")
 
 
+@schema_rules(anyOf=[{"required": [name]} for name in _EventFields._declared_fields],
+              description="At least one field besides `rev`; `end` must not come before `start`.")
 class EventPatchSchema(_EventFields):
     rev = fields.String(metadata={"description": "the revision edited; a newer one answers 409"})
 
@@ -114,6 +117,7 @@ class Events(MethodView):
 
     @blp.arguments(EventCreateSchema)
     @blp.response(201, EventSchema)
+    @blp.errors(403)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Create an event."""
         ctx = _editor_context()
@@ -127,6 +131,7 @@ class Events(MethodView):
 @blp.route("/<event_id>")
 class EventsById(MethodView):
     @blp.response(200, EventSchema)
+    @blp.errors(404)
     def get(self, event_id: str) -> dict[str, Any]:
         """Show one event."""
         ctx = request_context()
@@ -134,6 +139,7 @@ class EventsById(MethodView):
 
     @blp.arguments(EventPatchSchema)
     @blp.response(200, EventSchema)
+    @blp.errors(403, 404, 409)
     def patch(self, data: dict[str, Any], event_id: str) -> dict[str, Any]:
         """Edit title, description, place, times, capacity, kind or programme; null removes an optional one."""
         ctx = _editor_context()
@@ -149,6 +155,7 @@ class EventsById(MethodView):
 class EventVolunteers(MethodView):
     @blp.arguments(VolunteerSchema)
     @blp.response(200, EventSchema)
+    @blp.errors(403, 404)
     def post(self, data: dict[str, Any], event_id: str) -> dict[str, Any]:
         """Assign a volunteer: their devices receive the event's registrations."""
         ctx = _editor_context()
@@ -162,6 +169,7 @@ class EventVolunteers(MethodView):
 @blp.route("/<event_id>/volunteers/<user_id>")
 class EventVolunteersById(MethodView):
     @blp.response(200, EventSchema)
+    @blp.errors(403, 404)
     def delete(self, event_id: str, user_id: str) -> dict[str, Any]:
         """Unassign a volunteer: their devices stop receiving the event's documents."""
         ctx = _editor_context()

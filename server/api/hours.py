@@ -12,11 +12,12 @@ from schemas.fields import Municipality, Reference
 from schemas.hours import HOURS_STATUSES
 
 from ..services import hours
-from .blueprint import Blueprint
+from .blueprint import AUTHENTICATED, Blueprint, schema_rules
 from .context import request_context
 from .errors import require_role
 
-blp = Blueprint("hours", __name__, description="Volunteer hours: review and approval")
+blp = Blueprint("hours", __name__, description="Volunteer hours: review and approval",
+                errors=(*AUTHENTICATED, 403))
 
 
 @blp.before_request
@@ -48,6 +49,9 @@ class HoursSchema(Schema):
     reason = fields.String()
 
 
+@schema_rules(anyOf=[{"properties": {"decision": {"enum": [name for name in hours.DECISIONS if name != "reject"]}}},
+                     {"required": ["reason"]}],
+              description="`reason` is required when `decision` is `reject`.")
 class DecisionSchema(Schema):
     ids = fields.List(fields.String(validate=validate.Length(1, 300)), required=True,
                       validate=validate.Length(1, 500))

@@ -10,11 +10,12 @@ from marshmallow import Schema, fields
 from ..extensions import get_store
 from ..jobs import status
 from ..services import maintenance
-from .blueprint import Blueprint
+from .blueprint import AUTHENTICATED, Blueprint
 from .context import request_context
 from .errors import fail, require_role
 
-blp = Blueprint("jobs", __name__, description="Scheduled jobs and the coordinators' summary")
+blp = Blueprint("jobs", __name__, description="Scheduled jobs and the coordinators' summary",
+                errors=(*AUTHENTICATED, 403))
 
 
 @blp.before_request
@@ -54,6 +55,7 @@ class Jobs(MethodView):
 @blp.route("/summary")
 class Summary(MethodView):
     @blp.response(200, SummarySchema)
+    @blp.errors(404)
     def get(self) -> dict[str, Any]:
         """What waits for me: hours to decide, open contact requests, silent devices."""
         ctx = request_context()

@@ -38,6 +38,7 @@ class OwnDataSchema(PersonExportSchema):
 @blp.route("/data")
 class OwnData(MethodView):
     @blp.response(200, OwnDataSchema)
+    @blp.errors(404)
     def get(self) -> dict[str, Any]:
         """Everything stored about me: person record, registrations, check-ins, requests, account, sessions."""
         ctx = request_context()

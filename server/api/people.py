@@ -11,11 +11,12 @@ from marshmallow import Schema, fields, validate
 from schemas.fields import Municipality
 
 from ..services import privacy
-from .blueprint import Blueprint
+from .blueprint import AUTHENTICATED, Blueprint
 from .context import request_context
 from .errors import require_role
 
-blp = Blueprint("people", __name__, description="People: search, data export and erasure")
+blp = Blueprint("people", __name__, description="People: search, data export and erasure",
+                errors=(*AUTHENTICATED, 403))
 
 
 @blp.before_request
@@ -66,6 +67,7 @@ class People(MethodView):
 @blp.route("/<person_id>/export")
 class PersonExport(MethodView):
     @blp.response(200, PersonExportSchema)
+    @blp.errors(404)
     def get(self, person_id: str) -> dict[str, Any]:
         """Export everything stored about a person (GDPR art. 15)."""
         ctx = request_context()
@@ -75,6 +77,7 @@ class PersonExport(MethodView):
 @blp.route("/<person_id>/erase")
 class PersonErasure(MethodView):
     @blp.response(200, ErasureSchema)
+    @blp.errors(404)
     def post(self, person_id: str) -> dict[str, Any]:
         """Erase a person and every document naming them (GDPR art. 17); devices drop them on sync."""
         ctx = request_context()

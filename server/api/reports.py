@@ -12,14 +12,21 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from schemas.fields import Municipality
 
 from ..services import reports
-from .blueprint import Blueprint
+from .blueprint import AUTHENTICATED, Blueprint
 from .context import request_context
 from .errors import require_role
 
-blp = Blueprint("reports", __name__, description="Figures per month, town and programme")
+blp = Blueprint("reports", __name__, description="Figures per month, town and programme",
+                errors=(*AUTHENTICATED, 403))
 
 MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="Not a month like 2026-11.")
-CSV_DOC = {"responses": {"200": {"content": {"text/csv": {"schema": {"type": "string"}}}}}}
+
+def _json_or_csv(rows: type[Schema]) -> dict[str, Any]:
+    """The 200 response in both media types: JSON rows by default, CSV with ``format=csv``."""
+    json_rows = {"type": "array", "items": {"$ref": f"#/components/schemas/{rows.__name__.removesuffix('Schema')}"}}
+    return {"responses": {"200": {"content": {"application/json": {"schema": json_rows},
+                                              "text/csv": {"schema": {"type": "string"}}}}}}
+
 
 
 @blp.before_request
@@ -30,7 +37,8 @@ def coordinators_only() -> None:
 
 class ReportQueryArgsSchema(Schema):
     start_month = fields.String(data_key="from", validate=MONTH, metadata={"description": "first month, YYYY-MM"})
-    end_month = fields.String(data_key="to", validate=MONTH, metadata={"description": "last month, YYYY-MM"})
+    end_month = fields.String(data_key="to", validate=MONTH,
+                              metadata={"description": "last month, YYYY-MM, not before from"})
     municipality = Municipality()
     format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
 
@@ -72,7 +80,7 @@ def _csv(rows: list[dict[str, Any]], columns: Sequence[str], name: str) -> Respo
 class ParticipantsReport(MethodView):
     @blp.arguments(ReportQueryArgsSchema, location="query")
     @blp.response(200, ParticipantsRowSchema(many=True))
-    @blp.doc(**CSV_DOC)
+    @blp.doc(**_json_or_csv(ParticipantsRowSchema))
     def get(self, args: dict[str, Any]) -> list[dict[str, Any]] | Response:
         """Count participants per month, programme, town and event kind."""
         ctx = request_context()
@@ -84,7 +92,7 @@ class ParticipantsReport(MethodView):
 class HoursReport(MethodView):
     @blp.arguments(ReportQueryArgsSchema, location="query")
     @blp.response(200, HoursRowSchema(many=True))
-    @blp.doc(**CSV_DOC)
+    @blp.doc(**_json_or_csv(HoursRowSchema))
     def get(self, args: dict[str, Any]) -> list[dict[str, Any]] | Response:
         """Sum approved volunteer hours per month, town and activity."""
         ctx = request_context()

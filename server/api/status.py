@@ -11,7 +11,7 @@ from ..access.identity import authenticate
 from ..extensions import get_store
 from .blueprint import Blueprint
 
-blp = Blueprint("status", __name__, description="Service status")
+blp = Blueprint("status", __name__, description="Service status", errors=())
 
 
 class StatusSchema(Schema):
@@ -24,6 +24,7 @@ class StatusSchema(Schema):
 @blp.route("")
 class Status(MethodView):
     @blp.response(200, StatusSchema)
+    @blp.doc(security=[])
     def get(self) -> dict[str, Any]:
         """Report the storage backend, and to admins its databases (nobody else needs their names)."""
         store = get_store()

@@ -14,11 +14,12 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from ..services import accounts
-from .blueprint import Blueprint
+from .blueprint import AUTHENTICATED, Blueprint
 from .context import request_context
 from .errors import require_role
 
-blp = Blueprint("users", __name__, description="Users: names of the accounts work can be given to")
+blp = Blueprint("users", __name__, description="Users: names of the accounts work can be given to",
+                errors=(*AUTHENTICATED, 403))
 
 
 @blp.before_request
