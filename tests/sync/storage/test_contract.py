@@ -1160,3 +1160,16 @@ def test_changes_selector_limit_counts_matching_rows_across_pages(
         since = page.last_seq
     assert sorted(seen) == [f"d{i:02}" for i in range(0, 20, 2)]
     assert db.changes(ChangesQuery(selector=evens, limit=0)).results == []
+
+
+def test_since_takes_zero_now_or_a_position_it_issued(db: Database) -> None:
+    """Row 3 of couchdb-3.5-behaviour.md: "`since` accepts only `0`, `now` or a CouchDB sequence;
+    an empty database's sequence is `"0-g1…"`, not `0`". So an empty database's position is
+    opaque: it is resumed from, never compared with 0."""
+    empty = db.changes(ChangesQuery(since=0))
+    assert empty.results == []
+    put(db, {"_id": "a"})
+    assert [change.id for change in db.changes(ChangesQuery(since=empty.last_seq)).results] == ["a"]
+    now = db.update_seq()  # what the endpoint resolves `since=now` to
+    put(db, {"_id": "b"})
+    assert [change.id for change in db.changes(ChangesQuery(since=now)).results] == ["b"]
