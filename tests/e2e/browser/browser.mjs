@@ -3,7 +3,9 @@
 // accounts and documents and passes their ids). Prints one JSON report line; pytest asserts on
 // it and checks the server side over HTTP. Every wait is bounded.
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { chromium } from 'playwright-core';
 
 const args = JSON.parse(process.argv[2]);
@@ -54,8 +56,8 @@ async function screenshot(page, name) {
   report.screenshots.push(file);
 }
 
-async function login(page, email, password) {
-  await page.goto(`${args.base}/#/login`);
+async function login(page, email, password, base = args.base) {
+  await page.goto(`${base}/#/login`);
   await page.fill('input[name=email]', email);
   await page.fill('input[name=password]', password);
   await page.click('form button[type=submit]');
@@ -580,6 +582,100 @@ async function residentAndCoordinator(browser) {
   step('coordinator', coordinatorStart);
 }
 
+// A link that drops mid-transfer, between the browser and the server: it forwards everything,
+// counts what the app uploads (on the wire and inflated), and on demand answers the next
+// _bulk_docs with its headers and then silence (the connection stays open, no body ever comes),
+// or the next _changes with its headers and then a cut connection.
+async function faultyLink(target) {
+  const upstream = new URL(target);
+  const faults = { hold: 0, cut: 0, held: 0, cutOff: 0, uploads: [] };
+  const sockets = new Set();
+  const proxy = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const gzipped = req.headers['content-encoding'] === 'gzip';
+      if (req.method === 'POST' && /\/_(bulk_docs|revs_diff|bulk_get)/.test(req.url)) {
+        faults.uploads.push({ endpoint: req.url.split('?')[0].split('/').pop(), gzip: gzipped, wire: body.length,
+          plain: gzipped ? zlib.gunzipSync(body).length : body.length });
+      }
+      const headers = { ...req.headers, host: upstream.host };
+      if (headers.origin) headers.origin = upstream.origin;
+      const forward = http.request({ host: upstream.hostname, port: upstream.port, method: req.method,
+        path: req.url, headers }, (answer) => {
+        res.writeHead(answer.statusCode, answer.headers);
+        let fault = null;
+        if (faults.hold > 0 && /\/_bulk_docs/.test(req.url)) fault = 'hold';
+        else if (faults.cut > 0 && /\/_changes/.test(req.url)) fault = 'cut';
+        if (!fault) {
+          answer.pipe(res);
+          return;
+        }
+        res.flushHeaders();
+        answer.resume();
+        if (fault === 'hold') {
+          faults.hold -= 1;
+          faults.held += 1;
+        } else {
+          faults.cut -= 1;
+          faults.cutOff += 1;
+          setTimeout(() => res.socket.destroy(), 50);
+        }
+      });
+      forward.on('error', () => res.destroy());
+      forward.end(body);
+    });
+  });
+  proxy.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${proxy.address().port}`, faults,
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise((resolve) => proxy.close(resolve));
+    },
+  };
+}
+
+// Scenario: a tablet checks people in over a link that cuts responses after their headers.
+// The watchdog (set short here) restarts the stalled replication, the status bar says so, and
+// everything arrives; the uploads go gzipped.
+async function stalledLink(browser) {
+  const started = Date.now();
+  const { volunteer, event, count } = args.stalled;
+  const link = await faultyLink(args.base);
+  const { context, page } = await newPage(browser, TABLET, 'stalled');
+  try {
+    await context.addInitScript(() => { window.MITEINANDER_STALL_MS = 3000; });
+    await login(page, volunteer.email, volunteer.password, link.url);
+    const card = `.event-card a[href="#/v/event/${encodeURIComponent(event.id)}"]`;
+    await page.waitForSelector(card);
+    await synced(page);
+    await page.click(card);
+    await page.waitForFunction((n) => document.querySelectorAll('.participant[data-person]').length === n, count);
+    link.faults.hold = 1;
+    link.faults.cut = 1;
+    const restarted = page.waitForSelector('#sync-status .restarted', { timeout: WAIT }).then(
+      async (notice) => notice.innerText(), () => null);
+    for (let present = 1; present <= count; present += 1) {
+      await page.locator('.participant:not([hidden]) button.checkin:not([hidden])').first().click();
+      await page.waitForFunction((n) => document.querySelectorAll('.participant[data-present="true"]').length === n,
+        present);
+    }
+    await synced(page, WAIT);
+    report.stalled = { notice: await restarted, held: link.faults.held, cut_off: link.faults.cutOff,
+      uploads: link.faults.uploads, ms: Date.now() - started };
+  } finally {
+    await context.close();
+    await link.close();
+  }
+  step('stalled_link', started);
+}
+
 async function main() {
   fs.mkdirSync(args.screenshots, { recursive: true });
   const started = Date.now();
@@ -590,6 +686,7 @@ async function main() {
     report.two_tablets = {};
     for (const pair of args.two_tablets) report.two_tablets[pair.name] = await twoTablets(browser, pair);
     await residentAndCoordinator(browser);
+    await stalledLink(browser);
   } finally {
     await browser.close();
   }
