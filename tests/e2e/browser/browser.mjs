@@ -12,7 +12,7 @@ const args = JSON.parse(process.argv[2]);
 const WAIT = 30_000;
 const TABLET = { width: 1280, height: 800 }; // a 10-inch tablet, landscape
 const PHONE = { width: 390, height: 844 }; // a small phone
-const report = { steps: {}, screenshots: [], console_errors: [] };
+const report = { steps: {}, screenshots: [], console_errors: [], axe: {} };
 const shared = {}; // ids one scenario hands to a later one
 
 const launchArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
@@ -48,10 +48,22 @@ async function newPage(browser, viewport, label) {
   return { context, page, dialogs };
 }
 
+const AXE = fs.readFileSync(new URL('../../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
+
+// axe-core over the whole screen: its violations by rule, with the first offending element.
+async function accessibility(page, name) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(`${AXE}\n;true`); // CDP, not an inline script: the app's CSP stays as it is
+  const violations = await page.evaluate(async () => (await window.axe.run(document, {
+    resultTypes: ['violations'] })).violations.map((v) => ({ rule: v.id, target: v.nodes[0].target.join(' '),
+    count: v.nodes.length })));
+  report.axe[name] = violations;
+}
+
 async function screenshot(page, name) {
   const file = path.join(args.screenshots, `${name}.png`);
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.waitForTimeout(300); // let the last render settle
+  await accessibility(page, name);
   await page.screenshot({ path: file });
   report.screenshots.push(file);
 }

@@ -435,7 +435,8 @@ def test_the_run_is_quick_and_clean(run: dict[str, Any]) -> None:
     assert report["console_errors"] == []
 
 
-def test_a_stalled_replication_is_restarted_and_everything_arrives_once(run: dict[str, Any], server: LiveServer) -> None:
+def test_a_stalled_replication_is_restarted_and_everything_arrives_once(
+        run: dict[str, Any], server: LiveServer) -> None:
     stalled = run["report"]["stalled"]
     assert stalled["held"] == 1 and stalled["cut_off"] == 1, "the link cut a push and a feed after their headers"
     assert stalled["notice"] == "Die Übertragung hing und wurde neu gestartet.", stalled
@@ -449,3 +450,9 @@ def test_uploads_are_gzipped(run: dict[str, Any]) -> None:
     pushes = [upload for upload in uploads if upload["endpoint"] == "_bulk_docs"]
     assert pushes and all(upload["gzip"] == (upload["plain"] >= 512) for upload in uploads), uploads
     assert sum(u["wire"] for u in pushes) * 2 < sum(u["plain"] for u in pushes), pushes
+
+
+def test_axe_finds_no_violation_on_any_screen(run: dict[str, Any]) -> None:
+    axe = run["report"]["axe"]
+    assert len(axe) >= 12, sorted(axe)
+    assert {name: found for name, found in axe.items() if found} == {}
