@@ -17,6 +17,8 @@ def init_app(app: Flask) -> None:
     app.extensions["feed_slots"] = feeds.FeedSlots(app.config["SETTINGS"].max_feeds_per_account)
     app.register_blueprint(blp, url_prefix=COUCH_PREFIX)
     app.wsgi_app = paths.RawPathRouting(app.wsgi_app, COUCH_PREFIX)  # type: ignore[method-assign]
+    app.wsgi_app = inflate.InflateRequests(  # type: ignore[method-assign]
+        app.wsgi_app, COUCH_PREFIX, app.config["SETTINGS"].max_request_size)
 
 
 @blp.url_value_preprocessor
@@ -26,4 +28,4 @@ def _decode_segments(endpoint: str | None, values: dict[str, Any] | None) -> Non
 
 # Importing the modules registers their routes on ``blp``.
 from ..errors import COUCH_PREFIX  # noqa: E402
-from . import databases, documents, feeds, paths, refusals, replication  # noqa: E402,F401
+from . import databases, documents, feeds, inflate, paths, refusals, replication  # noqa: E402,F401

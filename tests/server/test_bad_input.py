@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import gzip
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -98,6 +100,19 @@ REQUEST_CASES = [
     ("get", "/doc1/file.txt", {}, 404, "not_found"),
     ("delete", "/doc1", {}, 409, "conflict"),
     ("patch", "/doc1", {}, 405, "method_not_allowed"),
+    # Compressed bodies: bounded after inflating, valid gzip only, and no other encoding.
+    ("post", "/_bulk_docs", {"data": gzip.compress(b'{"docs": [{"big": "' + b"x" * MAX_REQUEST + b'"}]}'),
+                             "headers": {"Content-Type": "application/json", "Content-Encoding": "gzip"}},
+     413, "too_large"),
+    ("post", "/_bulk_docs", {"data": b"\x1f\x8bnot gzip at all",
+                             "headers": {"Content-Type": "application/json", "Content-Encoding": "gzip"}},
+     400, "bad_request"),
+    ("post", "/_bulk_docs", {"data": gzip.compress(b'{"docs": []}')[:-12],
+                             "headers": {"Content-Type": "application/json", "Content-Encoding": "gzip"}},
+     400, "bad_request"),
+    ("post", "/_bulk_docs", {"data": b'{"docs": []}',
+                             "headers": {"Content-Type": "application/json", "Content-Encoding": "br"}},
+     415, "bad_content_type"),
 ]
 
 
@@ -112,6 +127,22 @@ def test_bad_request_gets_couch_error_and_stores_nothing(
 
     assert_error(response, status, error)
     assert update_seq(url) == before
+
+
+def test_a_gzip_bomb_gets_413_after_the_bound_not_after_inflating(server: LiveServer, db_url: str) -> None:
+    """1 GiB of zeros in about a megabyte of gzip: refused once the inflated bytes pass the bound."""
+    member = gzip.compress(b"\0" * (64 << 20), compresslevel=9)
+    bomb = member * 16  # 16 members, each 64 MiB inflated (RFC 1952 allows concatenated members)
+    assert len(bomb) < 2 << 20
+    started = time.monotonic()
+    response = requests.post(db_url + "/_bulk_docs", data=bomb, timeout=30,
+                             headers={"Content-Type": "application/json", "Content-Encoding": "gzip"})
+    assert_error(response, 413, "too_large")
+    assert time.monotonic() - started < 5, "inflating stopped at the bound (16 MiB), not at 1 GiB"
+    # The same server still takes a normal compressed push.
+    ok = requests.post(db_url + "/_bulk_docs", data=gzip.compress(b'{"docs": [{"_id": "after"}]}'), timeout=10,
+                       headers={"Content-Type": "application/json", "Content-Encoding": "gzip"})
+    assert ok.status_code == 201 and ok.json()[0]["ok"] is True
 
 
 def test_unknown_database_and_bad_names(small_server: LiveServer) -> None:

@@ -163,6 +163,21 @@ def test_responses_are_gzipped_when_accepted(db_url: str) -> None:
     assert len(raw) * 5 < len(plain.content), f"{len(raw)} vs {len(plain.content)} bytes"
 
 
+def test_gzip_request_bodies_are_accepted(db_url: str) -> None:
+    """The web app gzips its pushes (Content-Encoding: gzip), as CouchDB accepts them."""
+    def post(path: str, body: Any) -> requests.Response:
+        return requests.post(db_url + path, data=gzip.compress(json.dumps(body).encode()), timeout=10,
+                             headers={"Content-Type": "application/json", "Content-Encoding": "gzip"})
+    docs = [{"_id": f"checkin:ev1:p{i:03d}", "type": "checkin", "n": i} for i in range(50)]
+    written = post("/_bulk_docs", {"docs": docs})
+    assert written.status_code == 201 and all(row["ok"] for row in written.json()), written.text
+    revs = {row["id"]: row["rev"] for row in written.json()}
+    diff = post("/_revs_diff", {"checkin:ev1:p000": [revs["checkin:ev1:p000"], "2-x"]})
+    assert diff.json() == {"checkin:ev1:p000": {"missing": ["2-x"], "possible_ancestors": [revs["checkin:ev1:p000"]]}}
+    got = post("/_bulk_get", {"docs": [{"id": "checkin:ev1:p049"}]}).json()["results"]
+    assert got[0]["docs"][0]["ok"]["n"] == 49
+
+
 def test_revs_diff_and_bulk_get(db_url: str) -> None:
     bulk(db_url, [{"_id": "p", "_rev": "2-b", "_revisions": {"start": 2, "ids": ["b", "a"]}, "v": 2}],
          new_edits=False)

@@ -221,6 +221,7 @@ class App {
       h('span', { class: `pending ${pending ? 'waiting' : 'done'}` },
         pending ? t('sync.pending', { count: pending }) : t('sync.allSent')),
       refused ? h('span', { class: 'refused' }, t('sync.refused', { count: refused })) : null,
+      status.restartedAt ? h('span', { class: 'restarted' }, t('sync.restarted')) : null,
       last,
       // "You can switch the device off" is for shared tablets, not for a resident's own phone.
       !pending && connection === 'online' && this.session && this.session.role !== 'resident'

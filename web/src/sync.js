@@ -6,6 +6,10 @@
 // (forgetRemoved), and if some came back (reentered) the local database is rebuilt. The push
 // leaves out the tombstones that only mean "forgotten here" (keepLocal). A 401 from the
 // gateway means the account or device was revoked: the app is told, and wipes the device.
+//
+// Uploads (_bulk_docs, _revs_diff, _bulk_get) go gzipped: on a slow link the upload is most of
+// a sync. A watchdog restarts a replication that stalled: PouchDB can neither finish nor fail
+// when a response is cut after its headers, and the tablet would then send nothing until reloaded.
 
 import { reportUnauthorized } from './api.js';
 import { beginRemovals, forgetRemoved, keepLocal, reentered } from './removals.js';
@@ -13,6 +17,21 @@ import { PouchDB } from './store.js';
 
 const MAX_BACK_OFF_MS = 30_000;
 const PROBE_MS = 3_000;
+// A live replication that should be busy and has shown no sign of life (no byte received, no
+// request begun or ended, no replication event) this long is cancelled and started again.
+// The pull's feed sends a heartbeat three times within it, so an idle feed is never taken for stalled.
+const STALL_MS = globalThis.MITEINANDER_STALL_MS || 40_000;
+const HEARTBEAT_MS = Math.min(10_000, Math.floor(STALL_MS / 3));
+// The restart stays in the status bar this long.
+const RESTART_NOTICE_MS = 60_000;
+const COMPRESSED = /\/(_bulk_docs|_revs_diff|_bulk_get)(\?|$)/;
+// Below this a gzip header and trailer cost more than they save.
+const COMPRESS_FROM = 512;
+
+async function gzip(text) {
+  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
 
 export function backOff(delay) {
   if (delay === 0) return 1000;
@@ -37,6 +56,10 @@ export class Sync extends EventTarget {
     this.onOnline = () => this.restart();
     this.onOffline = () => this.emit();
     this.onOutbox = () => this.emit();
+    this.compress = typeof CompressionStream === 'function';
+    // Per direction: requests whose answer is not read to its end, and the last sign of life.
+    this.traffic = { pull: { outstanding: new Set(), lastSign: 0 }, push: { outstanding: new Set(), lastSign: 0 } };
+    this.restartedAt = null;
   }
 
   headers() {
@@ -45,16 +68,72 @@ export class Sync extends EventTarget {
 
   // PouchDB's HTTP adapter calls this for every request to the gateway. A request that gets
   // no answer at all means no network, whatever navigator.onLine claims.
-  fetch(url, options) {
+  async fetch(url, options, direction) {
     options.headers.set('Authorization', `Bearer ${this.token}`);
-    return fetch(url, options).then((response) => {
-      this.setNetwork(true);
-      if (response.status === 401) reportUnauthorized();
-      return response;
-    }, (err) => {
+    const traffic = this.traffic[direction];
+    const request = new AbortController();
+    if (options.signal) options.signal.addEventListener('abort', () => request.abort(options.signal.reason));
+    const sign = () => { traffic.lastSign = Date.now(); };
+    const done = () => {
+      traffic.outstanding.delete(request);
+      sign();
+    };
+    traffic.outstanding.add(request);
+    sign();
+    let response;
+    try {
+      response = await this.send(url, { ...options, signal: request.signal });
+    } catch (err) {
+      done();
       if (err && err.name !== 'AbortError') this.setNetwork(false);
       throw err;
+    }
+    this.setNetwork(true);
+    if (response.status === 401) reportUnauthorized();
+    if (!response.body) {
+      done();
+      return response;
+    }
+    // Every chunk of the answer is a sign of life; the request ends when its body ends, fails,
+    // is cancelled, or the replication is cancelled and its requests aborted.
+    const reader = response.body.getReader();
+    const body = new ReadableStream({
+      async pull(controller) {
+        try {
+          const { done: end, value } = await reader.read();
+          sign();
+          if (end) {
+            done();
+            controller.close();
+          } else controller.enqueue(value);
+        } catch (err) {
+          done();
+          controller.error(err);
+        }
+      },
+      cancel(reason) {
+        done();
+        return reader.cancel(reason);
+      },
     });
+    const watched = new Response(body, { status: response.status, statusText: response.statusText,
+      headers: response.headers });
+    request.signal.addEventListener('abort', done);
+    return watched;
+  }
+
+  // A push request's JSON body (unless tiny) goes gzipped where the browser can compress. A server that
+  // does not take compressed bodies (415) gets this one and every later one plain.
+  async send(url, options) {
+    const compress = this.compress && options.method === 'POST' && typeof options.body === 'string'
+      && options.body.length >= COMPRESS_FROM && COMPRESSED.test(url);
+    if (!compress) return fetch(url, options);
+    const headers = new Headers(options.headers);
+    headers.set('Content-Encoding', 'gzip');
+    const response = await fetch(url, { ...options, headers, body: await gzip(options.body) });
+    if (response.status !== 415) return response;
+    this.compress = false;
+    return fetch(url, options);
   }
 
   setNetwork(up) {
@@ -78,7 +157,10 @@ export class Sync extends EventTarget {
 
   async start() {
     this.stopped = false;
-    this.remote = new PouchDB(this.remoteUrl, { fetch: (url, options) => this.fetch(url, options), skip_setup: true });
+    // One remote per direction, so that the watchdog knows whose requests are outstanding.
+    this.remotes = Object.fromEntries(['pull', 'push'].map((direction) => [direction, new PouchDB(this.remoteUrl, {
+      fetch: (url, options) => this.fetch(url, options, direction), skip_setup: true })]));
+    this.remote = this.remotes.push;
     this.pushFilter = await keepLocal(this.store.local);
     await beginRemovals(this.store.local, this.remoteUrl, this.headers()).catch(() => {}); // offline: later
     window.addEventListener('online', this.onOnline);
@@ -86,12 +168,14 @@ export class Sync extends EventTarget {
     this.store.addEventListener('outbox', this.onOutbox);
     this.startPull();
     this.startPush();
+    this.watchdog = setInterval(() => this.checkStalled(), Math.max(250, Math.floor(STALL_MS / 4)));
     this.emit();
   }
 
   stop() {
     this.stopped = true;
     clearInterval(this.probe);
+    clearInterval(this.watchdog);
     window.removeEventListener('online', this.onOnline);
     window.removeEventListener('offline', this.onOffline);
     this.store.removeEventListener('outbox', this.onOutbox);
@@ -109,13 +193,45 @@ export class Sync extends EventTarget {
     this.emit();
   }
 
+  // A direction should be busy when it is active, or for the pull also when it waits on its
+  // feed; waiting out a back-off after an error is not a stall.
+  checkStalled() {
+    if (this.stopped || this.networkDown) return;
+    const now = Date.now();
+    for (const direction of ['pull', 'push']) {
+      const state = this[`${direction}State`];
+      const busy = state === 'active' || (direction === 'pull' && state === 'idle');
+      if (busy && now - this.traffic[direction].lastSign > STALL_MS) this.restartStalled(direction);
+    }
+  }
+
+  restartStalled(direction) {
+    this.restartedAt = new Date().toISOString();
+    if (direction === 'pull') this.stopPull();
+    else this.stopPush();
+    // Abort what is still open: a request whose answer stopped coming would otherwise hold on.
+    for (const request of this.traffic[direction].outstanding) request.abort();
+    this.traffic[direction].outstanding.clear();
+    this.traffic[direction].lastSign = Date.now();
+    // Started again after the first step of the back-off, as PouchDB's own retry would.
+    setTimeout(() => {
+      if (this.stopped) return;
+      if (direction === 'pull' && !this.pull) this.startPull();
+      if (direction === 'push' && !this.push) this.startPush();
+      this.emit();
+    }, backOff(0));
+    this.emit();
+  }
+
   startPull() {
     this.pullState = 'active';
-    this.pull = this.store.local.replicate.from(this.remote, {
-      live: true, retry: true, batch_size: 100, back_off_function: backOff,
+    this.traffic.pull.lastSign = Date.now();
+    this.pull = this.store.local.replicate.from(this.remotes.pull, {
+      live: true, retry: true, batch_size: 100, back_off_function: backOff, heartbeat: HEARTBEAT_MS,
     });
     this.pull
       .on('active', () => this.setState('pullState', 'active'))
+      .on('change', () => { this.traffic.pull.lastSign = Date.now(); })
       .on('paused', (err) => {
         this.setState('pullState', err ? 'error' : 'idle');
         if (!err) this.afterPull();
@@ -125,13 +241,15 @@ export class Sync extends EventTarget {
 
   startPush() {
     this.pushState = 'active';
-    this.push = this.store.local.replicate.to(this.remote, {
+    this.traffic.push.lastSign = Date.now();
+    this.push = this.store.local.replicate.to(this.remotes.push, {
       live: true, retry: true, batch_size: 100, back_off_function: backOff,
       filter: (doc) => this.pushFilter(doc),
     });
     this.push
       .on('active', () => this.setState('pushState', 'active'))
       .on('change', (info) => {
+        this.traffic.push.lastSign = Date.now();
         if (this.store.outbox.confirm(info.docs.map((doc) => ({ id: doc._id, rev: doc._rev })))) this.emit();
       })
       .on('denied', (err) => {
@@ -162,6 +280,7 @@ export class Sync extends EventTarget {
 
   setState(name, value) {
     this[name] = value;
+    this.traffic[name === 'pullState' ? 'pull' : 'push'].lastSign = Date.now();
     this.emit();
   }
 
@@ -261,6 +380,8 @@ export class Sync extends EventTarget {
       pending: this.store.outbox.size,
       refused: this.store.outbox.refusedCount,
       lastSyncAt: this.store.lastSyncAt,
+      restartedAt: this.restartedAt && Date.now() - Date.parse(this.restartedAt) < RESTART_NOTICE_MS
+        ? this.restartedAt : null,
     };
   }
 

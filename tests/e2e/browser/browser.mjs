@@ -3,14 +3,16 @@
 // accounts and documents and passes their ids). Prints one JSON report line; pytest asserts on
 // it and checks the server side over HTTP. Every wait is bounded.
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { chromium } from 'playwright-core';
 
 const args = JSON.parse(process.argv[2]);
 const WAIT = 30_000;
 const TABLET = { width: 1280, height: 800 }; // a 10-inch tablet, landscape
 const PHONE = { width: 390, height: 844 }; // a small phone
-const report = { steps: {}, screenshots: [], console_errors: [] };
+const report = { steps: {}, screenshots: [], console_errors: [], axe: {} };
 const shared = {}; // ids one scenario hands to a later one
 
 const launchArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
@@ -46,16 +48,28 @@ async function newPage(browser, viewport, label) {
   return { context, page, dialogs };
 }
 
+const AXE = fs.readFileSync(new URL('../../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
+
+// axe-core over the whole screen: its violations by rule, with the first offending element.
+async function accessibility(page, name) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(`${AXE}\n;true`); // CDP, not an inline script: the app's CSP stays as it is
+  const violations = await page.evaluate(async () => (await window.axe.run(document, {
+    resultTypes: ['violations'] })).violations.map((v) => ({ rule: v.id, target: v.nodes[0].target.join(' '),
+    count: v.nodes.length })));
+  report.axe[name] = violations;
+}
+
 async function screenshot(page, name) {
   const file = path.join(args.screenshots, `${name}.png`);
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.waitForTimeout(300); // let the last render settle
+  await accessibility(page, name);
   await page.screenshot({ path: file });
   report.screenshots.push(file);
 }
 
-async function login(page, email, password) {
-  await page.goto(`${args.base}/#/login`);
+async function login(page, email, password, base = args.base) {
+  await page.goto(`${base}/#/login`);
   await page.fill('input[name=email]', email);
   await page.fill('input[name=password]', password);
   await page.click('form button[type=submit]');
@@ -580,6 +594,100 @@ async function residentAndCoordinator(browser) {
   step('coordinator', coordinatorStart);
 }
 
+// A link that drops mid-transfer, between the browser and the server: it forwards everything,
+// counts what the app uploads (on the wire and inflated), and on demand answers the next
+// _bulk_docs with its headers and then silence (the connection stays open, no body ever comes),
+// or the next _changes with its headers and then a cut connection.
+async function faultyLink(target) {
+  const upstream = new URL(target);
+  const faults = { hold: 0, cut: 0, held: 0, cutOff: 0, uploads: [] };
+  const sockets = new Set();
+  const proxy = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const gzipped = req.headers['content-encoding'] === 'gzip';
+      if (req.method === 'POST' && /\/_(bulk_docs|revs_diff|bulk_get)/.test(req.url)) {
+        faults.uploads.push({ endpoint: req.url.split('?')[0].split('/').pop(), gzip: gzipped, wire: body.length,
+          plain: gzipped ? zlib.gunzipSync(body).length : body.length });
+      }
+      const headers = { ...req.headers, host: upstream.host };
+      if (headers.origin) headers.origin = upstream.origin;
+      const forward = http.request({ host: upstream.hostname, port: upstream.port, method: req.method,
+        path: req.url, headers }, (answer) => {
+        res.writeHead(answer.statusCode, answer.headers);
+        let fault = null;
+        if (faults.hold > 0 && /\/_bulk_docs/.test(req.url)) fault = 'hold';
+        else if (faults.cut > 0 && /\/_changes/.test(req.url)) fault = 'cut';
+        if (!fault) {
+          answer.pipe(res);
+          return;
+        }
+        res.flushHeaders();
+        answer.resume();
+        if (fault === 'hold') {
+          faults.hold -= 1;
+          faults.held += 1;
+        } else {
+          faults.cut -= 1;
+          faults.cutOff += 1;
+          setTimeout(() => res.socket.destroy(), 50);
+        }
+      });
+      forward.on('error', () => res.destroy());
+      forward.end(body);
+    });
+  });
+  proxy.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${proxy.address().port}`, faults,
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise((resolve) => proxy.close(resolve));
+    },
+  };
+}
+
+// Scenario: a tablet checks people in over a link that cuts responses after their headers.
+// The watchdog (set short here) restarts the stalled replication, the status bar says so, and
+// everything arrives; the uploads go gzipped.
+async function stalledLink(browser) {
+  const started = Date.now();
+  const { volunteer, event, count } = args.stalled;
+  const link = await faultyLink(args.base);
+  const { context, page } = await newPage(browser, TABLET, 'stalled');
+  try {
+    await context.addInitScript(() => { window.MITEINANDER_STALL_MS = 3000; });
+    await login(page, volunteer.email, volunteer.password, link.url);
+    const card = `.event-card a[href="#/v/event/${encodeURIComponent(event.id)}"]`;
+    await page.waitForSelector(card);
+    await synced(page);
+    await page.click(card);
+    await page.waitForFunction((n) => document.querySelectorAll('.participant[data-person]').length === n, count);
+    link.faults.hold = 1;
+    link.faults.cut = 1;
+    const restarted = page.waitForSelector('#sync-status .restarted', { timeout: WAIT }).then(
+      async (notice) => notice.innerText(), () => null);
+    for (let present = 1; present <= count; present += 1) {
+      await page.locator('.participant:not([hidden]) button.checkin:not([hidden])').first().click();
+      await page.waitForFunction((n) => document.querySelectorAll('.participant[data-present="true"]').length === n,
+        present);
+    }
+    await synced(page, WAIT);
+    report.stalled = { notice: await restarted, held: link.faults.held, cut_off: link.faults.cutOff,
+      uploads: link.faults.uploads, ms: Date.now() - started };
+  } finally {
+    await context.close();
+    await link.close();
+  }
+  step('stalled_link', started);
+}
+
 async function main() {
   fs.mkdirSync(args.screenshots, { recursive: true });
   const started = Date.now();
@@ -590,6 +698,7 @@ async function main() {
     report.two_tablets = {};
     for (const pair of args.two_tablets) report.two_tablets[pair.name] = await twoTablets(browser, pair);
     await residentAndCoordinator(browser);
+    await stalledLink(browser);
   } finally {
     await browser.close();
   }

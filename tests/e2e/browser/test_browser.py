@@ -76,6 +76,7 @@ def named_user(server: LiveServer, role: str, name: str, *scopes: str) -> User:
 
 
 VOLUNTEER_NAMES = ("Sabine Lotz", "Tarek Aziz", "Ute Brandt")
+STALLED_CHECKINS = 8
 
 
 def credentials(user: User) -> dict[str, str]:
@@ -113,7 +114,10 @@ def run(server: LiveServer, web_app: None, tmp_path_factory: pytest.TempPathFact
 
     upcoming = make_event(f"{tag}-elterncafe", f"Elterncafé {tag}", [], org, now, days=3)
     coordinator = named_user(server, "coordinator", "Petra Vogt", f"municipality:{TOWN}")
-    admin_write(server, [event, *event_regs, shared, *shared_regs, upcoming])
+    stalled_volunteer = named_user(server, "volunteer", "Jana Roth")
+    stalled = make_event(f"{tag}-funklock", "Nähcafé Vellmar", [stalled_volunteer.user_id], org, now)
+    stalled_regs = registrations(stalled, NAMES[:STALLED_CHECKINS], now)
+    admin_write(server, [event, *event_regs, shared, *shared_regs, upcoming, stalled, *stalled_regs])
 
     resident = {"name": "Mina Ahmadi", "email": f"mina-{tag}@test.example", "password": f"pw-{uuid.uuid4().hex}",
                 "municipality": TOWN}
@@ -138,6 +142,8 @@ def run(server: LiveServer, web_app: None, tmp_path_factory: pytest.TempPathFact
                                                      "municipality": TOWN, "organization_id": org},
                      "token": f"[e2e {tag}]"},
         "coordinator": credentials(coordinator),
+        "stalled": {"volunteer": credentials(stalled_volunteer), "event": {"id": stalled["_id"]},
+                    "count": STALLED_CHECKINS},
         "names": {"volunteer": VOLUNTEER_NAMES[0]},
         "admin": {"email": ADMIN[0], "password": ADMIN[1]},
     }
@@ -154,7 +160,7 @@ def run(server: LiveServer, web_app: None, tmp_path_factory: pytest.TempPathFact
         raise AssertionError(f"browser.mjs failed ({completed.returncode}): {report.get('error')}\n"
                              f"steps: {report.get('steps')}\nstderr: {completed.stderr.decode()[-3000:]}")
     return {"report": report, "args": args, "volunteer": volunteer, "tablets": tablet_users,
-            "coordinator": coordinator, "event": event, "shared": shared, "upcoming": upcoming}
+            "coordinator": coordinator, "event": event, "shared": shared, "upcoming": upcoming, "stalled": stalled}
 
 
 def prefix_docs(server: LiveServer, prefix: str) -> list[dict[str, Any]]:
@@ -427,3 +433,26 @@ def test_the_run_is_quick_and_clean(run: dict[str, Any]) -> None:
     assert report["total_ms"] < 180_000, report["steps"]
     assert report["sync_after_online_ms"] < 30_000
     assert report["console_errors"] == []
+
+
+def test_a_stalled_replication_is_restarted_and_everything_arrives_once(
+        run: dict[str, Any], server: LiveServer) -> None:
+    stalled = run["report"]["stalled"]
+    assert stalled["held"] == 1 and stalled["cut_off"] == 1, "the link cut a push and a feed after their headers"
+    assert stalled["notice"] == "Die Übertragung hing und wurde neu gestartet.", stalled
+    docs = prefix_docs(server, f"checkin:{run['stalled']['_id']}:")
+    assert len(docs) == STALLED_CHECKINS
+    assert all(doc["_rev"].startswith("1-") and "_conflicts" not in doc for doc in docs), "each written once"
+
+
+def test_uploads_are_gzipped(run: dict[str, Any]) -> None:
+    uploads = run["report"]["stalled"]["uploads"]
+    pushes = [upload for upload in uploads if upload["endpoint"] == "_bulk_docs"]
+    assert pushes and all(upload["gzip"] == (upload["plain"] >= 512) for upload in uploads), uploads
+    assert sum(u["wire"] for u in pushes) * 2 < sum(u["plain"] for u in pushes), pushes
+
+
+def test_axe_finds_no_violation_on_any_screen(run: dict[str, Any]) -> None:
+    axe = run["report"]["axe"]
+    assert len(axe) >= 12, sorted(axe)
+    assert {name: found for name, found in axe.items() if found} == {}

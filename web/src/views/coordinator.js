@@ -435,7 +435,8 @@ export function devicesScreen(app) {
   }
 
   function sessionTable(sessions) {
-    return table([t('devices.person'), t('devices.name'), t('devices.signedIn'), t('devices.lastUsed'), ''],
+    return table([t('devices.person'), t('devices.name'), t('devices.signedIn'), t('devices.lastUsed'),
+      h('span', { class: 'visually-hidden' }, t('devices.revoke'))],
       sessions.map((session) => h('tr', { dataset: { session: session.id, device: session.device_id || '' } },
         h('th', { scope: 'row' }, h('span', { class: 'who', dir: 'auto' }, session.display_name || session.email),
           h('br'), h('small', { class: 'meta' }, `${t(`role.${session.role}`)}${separator()}${session.email}`)),
