@@ -12,7 +12,8 @@ const args = JSON.parse(process.argv[2]);
 const WAIT = 30_000;
 const TABLET = { width: 1280, height: 800 }; // a 10-inch tablet, landscape
 const PHONE = { width: 390, height: 844 }; // a small phone
-const report = { steps: {}, screenshots: [], console_errors: [], axe: {} };
+const TAP_VIEWPORT = { width: 1024, height: 768 }; // the tablet tap targets are measured on (issue 10)
+const report = { steps: {}, screenshots: [], console_errors: [], axe: {}, tap_targets: {} };
 const shared = {}; // ids one scenario hands to a later one
 
 const launchArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
@@ -59,11 +60,51 @@ async function accessibility(page, name) {
   report.axe[name] = violations;
 }
 
+// Every target a finger has to hit on this screen, on the 1024x768 tablet: buttons, links,
+// inputs, selects, textareas, summaries and other focusable controls; for a checkbox or radio
+// the larger of the box and what makes it clickable (its label, or the .hit square around it).
+// Report those smaller than 44x44 CSS px. Not measured: what no finger can hit (hidden, or a
+// 1px visually-hidden control, or the skip link parked off screen until it has focus) and, by
+// WCAG 2.5.8's inline exception, a link inside running text (a text node beside it in the
+// same parent), whose height is the line's.
+async function tapTargets(page, name) {
+  const viewport = page.viewportSize();
+  await page.setViewportSize(TAP_VIEWPORT);
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+  report.tap_targets[name] = await page.evaluate((min) => {
+    const selector = 'a[href], button, input, select, textarea, summary, [role=button], [tabindex]:not([tabindex="-1"])';
+    const inSentence = (el) => el.tagName === 'A' && [...el.parentElement.childNodes]
+      .some((node) => node.nodeType === Node.TEXT_NODE && node.textContent.trim() !== '');
+    const describe = (el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.className && typeof el.className === 'string'
+      ? `.${el.className.trim().split(/\s+/).join('.')}` : ''}${el.name ? `[name=${el.name}]` : ''} "${(el.textContent || el.value || '').trim().slice(0, 30)}"`;
+    const small = [];
+    for (const el of document.querySelectorAll(selector)) {
+      if (el.closest('[hidden]') || el.type === 'hidden') continue;
+      const style = getComputedStyle(el);
+      if (style.display === 'none' || style.visibility === 'hidden') continue;
+      let rect = el.getBoundingClientRect();
+      if (rect.width <= 1 && rect.height <= 1) continue; // visually hidden; its label is the target
+      if (rect.right <= 0 || rect.left >= document.documentElement.scrollWidth) continue; // parked off screen
+      if (inSentence(el)) continue;
+      if (el.type === 'checkbox' || el.type === 'radio') {
+        const areas = [el, el.closest('.hit'), ...el.labels].filter(Boolean).map((area) => area.getBoundingClientRect());
+        rect = areas.reduce((best, area) => (area.width * area.height > best.width * best.height ? area : best));
+      }
+      if (rect.width < min - 0.5 || rect.height < min - 0.5) {
+        small.push(`${describe(el)} ${Math.round(rect.width)}x${Math.round(rect.height)}`);
+      }
+    }
+    return small;
+  }, 44);
+  await page.setViewportSize(viewport);
+}
+
 async function screenshot(page, name) {
   const file = path.join(args.screenshots, `${name}.png`);
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.waitForTimeout(300); // let the last render settle
   await accessibility(page, name);
+  await tapTargets(page, name);
   await page.screenshot({ path: file });
   report.screenshots.push(file);
 }
@@ -210,6 +251,7 @@ async function volunteerOffline(browser) {
   await page.check('#walkin-consent');
   await page.click('.walkin-form button[type=submit]');
   await page.waitForSelector('.walkins .participant');
+  await tapTargets(page, 'volunteer-walkin-de');
   report.counts = { detail: await page.locator('.counts.big').innerText() };
 
   // Hours for the event, still offline: "15" (for 1,5) and a day not yet come are refused with
@@ -217,6 +259,7 @@ async function volunteerOffline(browser) {
   await page.click('a.button[href^="#/v/hours/"]');
   await page.waitForSelector('form input[name=hours]');
   await page.waitForFunction(() => document.querySelector('form select').value !== '');
+  await tapTargets(page, 'volunteer-hours-de');
   const today = await page.inputValue('form input[type=date]');
   const hoursError = async () => {
     await page.click('form button[type=submit]');
@@ -410,6 +453,7 @@ async function residentAndCoordinator(browser) {
   await setLanguage(page, 'de');
   await page.click('a[href="#/register"]');
   await page.waitForSelector('.screen.register');
+  await tapTargets(page, 'register-de');
   // Contrast of what a keyboard user and a reader of the form rely on, and the inline link's height.
   await page.focus('.screen.register input[type=email]');
   await page.keyboard.press('Shift+Tab');
@@ -455,6 +499,7 @@ async function residentAndCoordinator(browser) {
   await goto(page, '#/r/contact');
   await page.waitForSelector('.screen form select');
   await page.waitForFunction(() => !document.querySelector('.screen form button[type=submit]').disabled);
+  await tapTargets(page, 'resident-contact-de');
   const contactForm = page.locator('.screen form');
   await contactForm.locator('select').first().selectOption('interpreter');
   await contactForm.locator('select').nth(1).selectOption('fa');
@@ -482,6 +527,7 @@ async function residentAndCoordinator(browser) {
   await goto(page, '#/r/data');
   await page.waitForSelector('dl.facts');
   await page.waitForSelector('ul.checkins li');
+  await tapTargets(page, 'resident-data-de');
   report.resident_data_screen = await page.locator('main').innerText();
   const exportFile = page.waitForEvent('download');
   await page.click('.actions button.secondary');
@@ -503,6 +549,10 @@ async function residentAndCoordinator(browser) {
   await page.waitForSelector('.event-card');
   report.resident_ar = await direction(page);
   await screenshot(page, 'resident-ar');
+  await setLanguage(page, 'fa');
+  await page.waitForSelector('.event-card');
+  report.resident_fa = await direction(page);
+  await screenshot(page, 'resident-fa');
   await context.close();
   step('resident', started);
 
@@ -553,6 +603,7 @@ async function residentAndCoordinator(browser) {
   const hoursRow = desk.page.locator('tr', { has: desk.page.locator(`input[type=checkbox][value="${shared.hoursId}"]`) });
   await hoursRow.locator('td.volunteer', { hasText: args.names.volunteer }).waitFor();
   report.names.hours_volunteer = await hoursRow.locator('td.volunteer').innerText();
+  await tapTargets(desk.page, 'coordinator-hours-de');
   await desk.page.check(`input[type=checkbox][value="${shared.hoursId}"]`);
   await desk.page.click('.decision-bar button.primary');
   await desk.page.waitForSelector('.notice.success');
@@ -573,6 +624,7 @@ async function residentAndCoordinator(browser) {
   await goto(desk.page, '#/c/reports');
   await desk.page.waitForSelector('.chart-figure svg');
   report.report_charts = await desk.page.locator('.chart-figure svg').count();
+  await tapTargets(desk.page, 'coordinator-reports-de');
   const csv = async (index, name) => {
     const download = desk.page.waitForEvent('download');
     await desk.page.click(`.actions button >> nth=${index}`);
@@ -590,6 +642,10 @@ async function residentAndCoordinator(browser) {
   await desk.page.waitForSelector('table a[href^="#/c/event/"]');
   report.coordinator_ar = await direction(desk.page);
   await screenshot(desk.page, 'coordinator-ar');
+  await setLanguage(desk.page, 'fa');
+  await desk.page.waitForSelector('table a[href^="#/c/event/"]');
+  report.coordinator_fa = await direction(desk.page);
+  await screenshot(desk.page, 'coordinator-fa');
   await desk.context.close();
   step('coordinator', coordinatorStart);
 }

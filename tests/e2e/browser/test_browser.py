@@ -3,7 +3,7 @@
 pytest prepares accounts and documents over HTTP as the admin, runs ``browser.mjs`` once
 (playwright-core driving Debian's /usr/bin/chromium; one JSON report), and then asserts on
 the report and, over HTTP, on what arrived on the server. Screenshots of each role's main
-screen in German and Arabic go to ``test-output/screenshots/``.
+screen in German, Arabic and Farsi go to ``test-output/screenshots/``.
 """
 
 from __future__ import annotations
@@ -400,6 +400,18 @@ def test_focus_ring_borders_links_and_headings_are_accessible(run: dict[str, Any
     assert headings[0] == 1 and all(b - a <= 1 for a, b in zip(headings, headings[1:], strict=False)), headings
 
 
+def test_every_tap_target_is_at_least_44_px_on_the_tablet(run: dict[str, Any]) -> None:
+    """Buttons, links, fields and checkbox labels on every screen of every role, at 1024x768
+    (links inside a sentence excepted, WCAG 2.5.8; see ``tapTargets`` in browser.mjs)."""
+    measured = run["report"]["tap_targets"]
+    screens = {"login-ar", "register-de", "volunteer-de", "volunteer-checkin-offline-de", "volunteer-walkin-de",
+               "volunteer-hours-de", "resident-de", "resident-contact-de", "resident-data-de", "coordinator-de",
+               "coordinator-contacts-de", "coordinator-hours-de", "coordinator-conflicts-de",
+               "coordinator-reports-de", "coordinator-ar", "admin-devices-de"}
+    assert screens <= set(measured), sorted(screens - set(measured))
+    assert {name: small for name, small in measured.items() if small} == {}
+
+
 def test_an_admin_blocks_a_tablet_on_the_devices_screen_and_it_logs_out_and_wipes(
         run: dict[str, Any], server: LiveServer) -> None:
     revoked, volunteer = run["report"]["revoked"], run["volunteer"]
@@ -426,6 +438,15 @@ def test_arabic_renders_right_to_left_and_screenshots_exist(run: dict[str, Any])
         for language in ("de", "ar"):
             shot = SCREENSHOTS / f"{role}-{language}.png"
             assert shot.exists() and shot.stat().st_size > 10_000, shot
+
+
+def test_farsi_renders_right_to_left_and_screenshots_exist_for_every_role(run: dict[str, Any]) -> None:
+    report = run["report"]
+    for key in ("volunteer_fa", "resident_fa", "coordinator_fa"):
+        assert {k: report[key][k] for k in ("dir", "lang")} == {"dir": "rtl", "lang": "fa"}, key
+    for role in ("volunteer", "resident", "coordinator"):
+        shot = SCREENSHOTS / f"{role}-fa.png"
+        assert shot.exists() and shot.stat().st_size > 10_000, shot
 
 
 def test_the_run_is_quick_and_clean(run: dict[str, Any]) -> None:
