@@ -71,14 +71,18 @@ class CouchHandle(Database):
 
     def _winners(self, doc_ids: Iterable[str]) -> dict[str, dict[str, Any] | None]:
         """Current winners: the document if live, None if deleted; absent ids are left out."""
-        found: dict[str, dict[str, Any] | None] = {}
+        return {doc_id: doc for doc_id, (_, doc) in self._heads(doc_ids).items()}
+
+    def _heads(self, doc_ids: Iterable[str]) -> dict[str, tuple[str, dict[str, Any] | None]]:
+        """Each existing document's winning revision, with its body if live (None if deleted)."""
+        found: dict[str, tuple[str, dict[str, Any] | None]] = {}
         for chunk in chunks(sorted(set(doc_ids)), CHUNK):
             result = self.client.json("POST", self.name, "_all_docs", params={"include_docs": "true"},
                                       body={"keys": chunk})
             for row in result.get("rows", []):
                 if "error" in row or "value" not in row:
                     continue
-                found[row["id"]] = None if row["value"].get("deleted") else row.get("doc")
+                found[row["id"]] = (row["value"]["rev"], None if row["value"].get("deleted") else row.get("doc"))
         return found
 
     def _existing(self, doc_ids: Iterable[str]) -> set[str]:

@@ -52,8 +52,9 @@ class CouchWrites(CouchScope):
             outcomes[index] = error
         pending = [(i, edit) for i, edit in enumerate(edits) if outcomes[i] is None]
         tracked = self.validate is not None or self.store.rules is not None
-        old = self._winners([edit.id for _, edit in pending]) if tracked and pending else {}
-        replaced = self._replaced(pending) if self.validate is not None and pending else {}
+        heads = self._heads([edit.id for _, edit in pending]) if tracked and pending else {}
+        old = {doc_id: doc for doc_id, (_, doc) in heads.items()}
+        replaced = self._replaced(pending, heads) if self.validate is not None and pending else {}
         sending: list[tuple[int, DocEdit]] = []
         for index, edit in pending:
             try:
@@ -149,22 +150,19 @@ class CouchWrites(CouchScope):
         by_id = {doc_id: error for (doc_id, _), error in failed.items()}
         return [failed.get((edit.id, edit.path[0])) or by_id.get(edit.id) or edit.path[0] for edit in edits]
 
-    def _replaced(self, edits: list[tuple[int, DocEdit]]) -> dict[int, dict[str, Any]]:
+    def _replaced(self, edits: list[tuple[int, DocEdit]],
+                  heads: dict[str, tuple[str, dict[str, Any] | None]]) -> dict[int, dict[str, Any]]:
         """The revision each edit replaces, by index: its parent, or for a replicated edit
         the revision its path extends if CouchDB has it, else the winner, live or deleted.
-        Two requests for the batch: the winners' revisions, then the bodies in one ``_bulk_get``."""
-        winners: dict[str, str] = {}
-        for chunk in chunks(sorted({edit.id for _, edit in edits}), CHUNK):
-            result = self.client.json("POST", self.name, "_all_docs", body={"keys": chunk})
-            winners.update((row["id"], row["value"]["rev"]) for row in result.get("rows", [])
-                           if "value" in row and "error" not in row)
-        candidates = {index: (edit.id, [*([edit.parent] if edit.parent else edit.path[1:2]), winners[edit.id]])
-                      for index, edit in edits if edit.id in winners}
-        wanted = sorted({(doc_id, rev) for doc_id, revs in candidates.values() for rev in revs})
-        found: dict[tuple[str, str], dict[str, Any]] = {}
-        for start in range(0, len(wanted), CHUNK):
+        Live winners come with ``heads``; every other body in one ``_bulk_get`` for the batch."""
+        found: dict[tuple[str, str], dict[str, Any]] = {
+            (doc_id, rev): doc for doc_id, (rev, doc) in heads.items() if doc is not None}
+        candidates = {index: (edit.id, [*([edit.parent] if edit.parent else edit.path[1:2]), heads[edit.id][0]])
+                      for index, edit in edits if edit.id in heads}
+        wanted = sorted({(doc_id, rev) for doc_id, revs in candidates.values() for rev in revs} - set(found))
+        for part in chunks(wanted, CHUNK):
             answer = self.client.json("POST", self.name, "_bulk_get", body={
-                "docs": [{"id": doc_id, "rev": rev} for doc_id, rev in wanted[start:start + CHUNK]]})
+                "docs": [{"id": doc_id, "rev": rev} for doc_id, rev in part]})
             for result in answer.get("results", []):
                 for entry in result.get("docs", []):
                     doc = entry.get("ok")
@@ -175,7 +173,7 @@ class CouchWrites(CouchScope):
         for index, (doc_id, revs) in candidates.items():
             doc = next((found[(doc_id, rev)] for rev in revs if (doc_id, rev) in found), None)
             if doc is not None:
-                replaced[index] = doc
+                replaced[index] = dict(doc)
         return replaced
 
     # -- erasure ----------------------------------------------------------------------------

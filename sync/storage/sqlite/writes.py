@@ -69,12 +69,12 @@ class SqliteWrites(SqliteHandle):
         except errors.CouchError:
             # A writer who may not write over the winner hears that, not whether it exists.
             if self.validate is not None and state is not None:
-                self._check_edit(edit, self._replaced(edit, state, state.winner, batch))
+                self._check_edit(edit, self._replaced(edit, state, state.winner, current, batch))
             raise
         if not new_edits and edit.path[0] in tree:
             return edit.path[0]
         if self.validate is not None:
-            self._check_edit(edit, self._replaced(edit, state, parent, batch))
+            self._check_edit(edit, self._replaced(edit, state, parent, current, batch))
         if new_edits:
             atts = self._resolve_attachments(edit, parent, rev_pos(parent) + 1 if parent else 1, batch, False)
             rev = new_rev(parent, edit.body, edit.deleted, [meta["digest"] for meta in atts.values()])
@@ -128,12 +128,16 @@ class SqliteWrites(SqliteHandle):
         return edit.parent
 
     def _replaced(self, edit: DocEdit, state: DocState | None, parent: str | None,
-                  batch: _Batch) -> dict[str, Any] | None:
+                  current: dict[str, dict[str, Any]], batch: _Batch) -> dict[str, Any] | None:
         """The revision an edit replaces: its parent, or for a replicated edit the leaf its
-        path extends; otherwise (a new branch) the winner. Tombstones count, marked ``_deleted``."""
+        path extends; otherwise (a new branch) the winner. Tombstones count, marked ``_deleted``.
+        The live winner, what most edits replace, comes from ``current`` (read for the batch)."""
         if state is None:
             return None
         base = parent or next((rev for rev in edit.path[1:] if revtree.is_leaf(state.tree, rev)), state.winner)
+        live = current.get(edit.id)
+        if live is not None and live["_rev"] == base:
+            return dict(live)
         doc = self._leaf_doc(edit.id, base, batch)
         if state.tree[base].deleted:
             doc["_deleted"] = True
