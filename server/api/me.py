@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from flask import current_app
 from flask.views import MethodView
 from marshmallow import Schema, fields
 
+from ..extensions import limiter
 from ..services import privacy
 from .blueprint import Blueprint
 from .context import request_context
@@ -37,6 +39,10 @@ class OwnDataSchema(PersonExportSchema):
 
 @blp.route("/data")
 class OwnData(MethodView):
+    # Anyone may register, and a copy of one's data reads the whole audit log (entries are
+    # kept by time, not by document): bounded per address like logins.
+    decorators = [limiter.limit(lambda: current_app.config["SETTINGS"].login_rate)]
+
     @blp.response(200, OwnDataSchema)
     @blp.errors(404)
     def get(self) -> dict[str, Any]:

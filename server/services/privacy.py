@@ -14,7 +14,8 @@ from typing import Any
 
 from schemas import TYPES
 from sync import errors
-from sync.storage import Database, Store
+from sync.access import Scope
+from sync.storage import Store
 from sync.storage.base import AllDocsQuery, ChangesQuery
 
 from ..access.policy import Principal, scope_for
@@ -52,8 +53,7 @@ def export_person(store: Store, db_name: str, principal: Principal, person_id: s
     :raises CouchError: not_found if the principal does not see the person
     """
     person = _visible_person(store, db_name, principal, person_id)
-    with store.database(db_name) as database:
-        related, _ = _referring(database, person_id)
+    related, _ = _referring(store, db_name, person_id)
     complete = principal.is_admin or principal.person_id == person_id
     if not complete and related:
         with store.database(db_name, scope_for(principal)) as scoped:
@@ -99,9 +99,9 @@ def erase_person(store: Store, db_name: str, principal: Principal, person_id: st
     person = _visible_person(store, db_name, principal, person_id)
     if isinstance(person.get("account_id"), str):  # a resident's login goes with their data
         accounts.erase_account(store, person["account_id"])
+    related, deleted = _referring(store, db_name, person_id)
+    ids = [person_id, *(doc["_id"] for doc in related), *deleted]
     with documents.open_for_server(store, db_name, principal.user_id, "api") as database:
-        related, deleted = _referring(database, person_id)
-        ids = [person_id, *(doc["_id"] for doc in related), *deleted]
         purged = database.purge(ids)
     maintenance.forget_conflicts(store, set(ids))
     return sorted(purged)
@@ -146,19 +146,13 @@ def _visible_person(store: Store, db_name: str, principal: Principal, person_id:
     return person
 
 
-def _referring(database: Database, person_id: str) -> tuple[list[dict[str, Any]], list[str]]:
-    """Live documents of the whole database that name ``person_id`` (by their type's person
-    field), and deleted ones: their tombstones keep that field, and older tombstones are
-    found by ids that end with the person's id. An erasure reads the whole feed once."""
-    live: list[dict[str, Any]] = []
-    deleted: list[str] = []
-    for change in database.changes(ChangesQuery(include_docs=True)).results:
-        doc = change.doc or {}
-        entry = TYPES.get(str(doc.get("type")))
-        names = (entry is not None and entry.person_field != "_id" and entry.person_of(doc) == person_id) or (
-            change.deleted and change.id.endswith(":" + person_id))
-        if names and change.deleted:
-            deleted.append(change.id)
-        elif names:
-            live.append(doc)
-    return live, deleted
+def _referring(store: Store, db_name: str, person_id: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """Live documents that name ``person_id``, and the ids of deleted ones. Every type with a
+    person field puts its documents into that person's channel (the type table), and a
+    deleted document keeps the channels it had, so one read of that channel finds them all:
+    the cost is the person's documents, not the database's."""
+    with store.database(db_name, Scope(channels=frozenset({person_id}))) as database:
+        changes = [change for change in database.changes(ChangesQuery(include_docs=True)).results
+                   if change.id != person_id]
+    live = [change.doc for change in changes if not change.deleted and change.doc is not None]
+    return live, [change.id for change in changes if change.deleted]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from pathlib import Path
 
 import requests
 
@@ -42,3 +43,20 @@ def test_a_resident_gets_everything_stored_about_them_and_nobody_elses(server: L
 
     volunteer = team(server).volunteer
     assert volunteer.get("/me/data").status_code == 404, "no person record, nothing to export"
+
+
+def test_copies_of_ones_data_are_bounded_per_address(tmp_path: Path) -> None:
+    """Anyone may register, and each copy reads the whole audit log: the rate is bounded."""
+    # One worker: the counts live in each worker's memory (README, "Fairness and limits").
+    live = LiveServer(tmp_path, env={"MITEINANDER_LOGIN_RATE": "3/minute", "WEB_WORKERS": "1"}).start()
+    try:
+        registered = requests.post(live.url + "/api/auth/register", json={
+            "email": "copy@test.example", "password": "resident-pw-1", "display_name": "Mina Kopie",
+            "municipality": "Baunatal", "consent": True}, timeout=30)
+        assert registered.status_code == 201, registered.text
+        bearer = {"Authorization": f"Bearer {registered.json()['token']}"}
+        statuses = [requests.get(live.url + "/api/me/data", headers=bearer, timeout=30).status_code
+                    for _ in range(4)]
+    finally:
+        live.stop()
+    assert statuses == [200, 200, 200, 429], statuses
