@@ -125,13 +125,13 @@ def write_refusal(principal: Principal, new: Doc, old: Doc | None, context: Writ
     for version, incoming in versions:
         if version is None:
             continue
-        reason = rule(principal, version, old if incoming else None, context, deleting, incoming)
+        reason = rule(principal, version, old if incoming else None, context, incoming)
         if reason is not None:
             return reason
     return None
 
 
-def _coordinator(principal: Principal, doc: Doc, old: Doc | None, context: WriteContext, deleting: bool,
+def _coordinator(principal: Principal, doc: Doc, old: Doc | None, context: WriteContext,
                  incoming: bool) -> str | None:
     doc_type = doc.get("type")
     if doc_type not in COORDINATOR_TYPES:
@@ -140,7 +140,7 @@ def _coordinator(principal: Principal, doc: Doc, old: Doc | None, context: Write
         doc.get("organization_id") in principal.organizations or doc.get("_id") in principal.organizations)
     if not in_scope:
         return "outside your municipalities and organizations"
-    if not incoming or deleting:
+    if not incoming:  # the version replaced (or deleted) only has to be in scope
         return None
     if doc_type in ("registration", "checkin"):
         return _event_reference(doc, context) or _person_reference(doc, context) or _checked_in_by(
@@ -154,13 +154,13 @@ def _coordinator(principal: Principal, doc: Doc, old: Doc | None, context: Write
     return None
 
 
-def _volunteer(principal: Principal, doc: Doc, old: Doc | None, context: WriteContext, deleting: bool,
+def _volunteer(principal: Principal, doc: Doc, old: Doc | None, context: WriteContext,
                incoming: bool) -> str | None:
     doc_type = doc.get("type")
     if doc_type in ("checkin", "registration"):
         if doc.get("event_id") not in context.channels:
             return "you are not assigned to this event"
-        if incoming and not deleting:
+        if incoming:
             return _event_reference(doc, context) or _checked_in_by(principal, doc, old, strict=True)
         return None
     if doc_type == "hours":
@@ -172,7 +172,7 @@ def _volunteer(principal: Principal, doc: Doc, old: Doc | None, context: WriteCo
     return f"volunteers may not write {doc_type} documents"
 
 
-def _resident(principal: Principal, doc: Doc, old: Doc | None, context: WriteContext, deleting: bool,
+def _resident(principal: Principal, doc: Doc, old: Doc | None, context: WriteContext,
               incoming: bool) -> str | None:
     doc_type = doc.get("type")
     if doc_type == "person":
@@ -184,16 +184,18 @@ def _resident(principal: Principal, doc: Doc, old: Doc | None, context: WriteCon
     if doc_type == "registration":
         if doc.get("person_id") != principal.person_id:
             return "residents register only themselves"
-        return _event_reference(doc, context) if incoming and not deleting else None
+        return _event_reference(doc, context) if incoming else None
     if doc_type == "contact_request":
         if doc.get("person_id") != principal.person_id:
             return "residents write only their own contact requests"
         if doc.get("status") != "new" or doc.get("assignee"):
             return "only coordinators assign or close contact requests"
-        return _contact_history(principal, doc, old) if incoming and not deleting else None
+        return _contact_history(principal, doc, old) if incoming else None
     return f"residents may not write {doc_type} documents"
 
 
+# Each role's rule judges one version: the incoming one (``incoming``, with the version it
+# replaces as ``old``), or the version replaced or deleted, which must be the writer's too.
 _RULES = {"coordinator": _coordinator, "volunteer": _volunteer, "resident": _resident}
 
 
