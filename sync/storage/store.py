@@ -16,7 +16,9 @@ from ..changes import ChangeHub, Signal
 from .base import Database
 from .types import Limits
 
-DB_NAME_RE = re.compile(r"^[a-z][a-z0-9_$()+-]{0,237}$")
+# CouchDB's rule (couch_db.erl ``?DBNAME_REGEX``, at most 238 characters). ``/`` is allowed:
+# ``a/b`` is one database, addressed as ``/a%2Fb``.
+DB_NAME_RE = re.compile(r"^[a-z][a-z0-9_$()+/-]{0,237}$")
 
 
 class Store(ABC):
@@ -72,6 +74,6 @@ def check_db_name(name: str) -> str:
     if not DB_NAME_RE.match(name):
         raise errors.illegal_database_name(
             f"Name: '{name[:64]}'. Only lowercase characters (a-z), digits (0-9), and any of the"
-            " characters _, $, (, ), +, and - are allowed. Must begin with a letter."
+            " characters _, $, (, ), +, -, and / are allowed. Must begin with a letter."
         )
     return name

@@ -211,6 +211,30 @@ const scenarios = {
     };
   },
 
+  // A remote database whose name holds "/" (its URL ends in a%2Fb): PouchDB creates it,
+  // pushes to it, pulls from it into a fresh replica, and an edit there comes back.
+  async slash_db({ url }) {
+    const remote = new PouchDB(url);
+    const a = local();
+    const b = local();
+    await a.bulkDocs([{ _id: 'one', n: 1 }, { _id: 'two/with/slash', n: 2 }]);
+    const push = await a.replicate.to(url);
+    const pull = await b.replicate.from(url);
+    const two = await b.get('two/with/slash');
+    await b.put({ ...two, n: 3 });
+    const back = await b.replicate.to(url);
+    const again = await a.replicate.from(url);
+    return {
+      push: { status: push.status, written: push.docs_written, failures: push.doc_write_failures },
+      pull: { status: pull.status, written: pull.docs_written, failures: pull.doc_write_failures },
+      back: { status: back.status, written: back.docs_written, failures: back.doc_write_failures },
+      again: { status: again.status, written: again.docs_written, failures: again.doc_write_failures },
+      pulled_ids: (await b.allDocs()).rows.map((row) => row.id).sort(),
+      edited: (await a.get('two/with/slash')).n,
+      remote_info: { db_name: (await remote.info()).db_name, doc_count: (await remote.info()).doc_count },
+    };
+  },
+
   // putAttachment / getAttachment / removeAttachment over HTTP, then a pull of the result.
   async put_attachment({ url }) {
     const remote = new PouchDB(url);

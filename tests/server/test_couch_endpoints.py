@@ -293,6 +293,47 @@ def test_ids_with_a_slash_are_one_segment_when_encoded(db_url: str) -> None:
     assert requests.delete(db_url + "/bin%2Fdoc", params={"rev": stored[0]["rev"]}, timeout=10).status_code == 200
 
 
+def test_database_names_with_a_slash_are_one_segment_when_encoded(server: LiveServer, db_name: str) -> None:
+    """CouchDB allows ``/`` in database names and addresses ``a/b`` as ``/a%2Fb``: the whole
+    life of such a database goes through the gateway, ids and attachments with ``/`` too."""
+    name = f"{db_name}/county/b"
+    url = server.db_url(db_name + "%2Fcounty%2Fb")
+    all_dbs = server.admin_url + "/sync/_all_dbs"
+    assert requests.put(url, timeout=10).json() == {"ok": True}
+    assert requests.put(url, timeout=10).status_code == 412
+    assert requests.get(server.db_url(db_name), timeout=10).status_code == 404, "a/b is not a"
+    assert name in requests.get(all_dbs, timeout=10).json()
+    assert requests.get(url + "/", timeout=10).json()["db_name"] == name
+    created = requests.put(url + "/doc%2Fid", json={"n": 1}, timeout=10)
+    assert created.status_code == 201 and created.json()["id"] == "doc/id", created.text
+    attached = requests.put(url + "/doc%2Fid/att%2Fname", params={"rev": created.json()["rev"]}, data=b"hi",
+                            headers={"Content-Type": "text/plain"}, timeout=10)
+    assert attached.status_code == 201, attached.text
+    assert attached.headers["Location"].endswith(f"/sync/{db_name}%2Fcounty%2Fb/doc%2Fid/att%2Fname")
+    assert requests.get(url + "/doc%2Fid/att%2Fname", timeout=10).content == b"hi"
+    assert bulk(url, [{"_id": "plain"}])[0]["ok"] is True
+    changes = requests.get(url + "/_changes", timeout=10).json()
+    assert [row["id"] for row in changes["results"]] == ["doc/id", "plain"]
+    rows = requests.get(url + "/_all_docs", timeout=10).json()["rows"]
+    assert [row["id"] for row in rows] == ["doc/id", "plain"]
+    assert requests.put(url + "/_local/cp", json={"last_seq": 2}, timeout=10).status_code == 201
+    assert requests.get(url + "/_local/cp", timeout=10).json()["last_seq"] == 2
+    assert requests.delete(url, timeout=10).json() == {"ok": True}
+    assert name not in requests.get(all_dbs, timeout=10).json()
+    assert requests.get(url, timeout=10).status_code == 404
+    assert requests.delete(url, timeout=10).status_code == 404
+
+
+def test_only_admins_create_databases_with_a_slash(server: LiveServer, db_name: str) -> None:
+    volunteer = server.create_user("volunteer")
+    url = volunteer.db_url(db_name + "%2Fb")
+    assert requests.put(url, timeout=10).status_code == 403
+    assert requests.put(server.db_url(db_name + "%2Fb"), timeout=10).status_code == 201
+    assert requests.get(url + "/_changes", timeout=10).status_code == 403, "not the synced database"
+    assert requests.delete(url, timeout=10).status_code == 403
+    assert requests.delete(server.db_url(db_name + "%2Fb"), timeout=10).status_code == 200
+
+
 def test_attachments_are_put_and_deleted_by_their_own_url(server: LiveServer, db_url: str) -> None:
     """``PUT``/``DELETE /db/doc/att`` as CouchDB answers them (PouchDB's putAttachment and
     removeAttachment over HTTP)."""

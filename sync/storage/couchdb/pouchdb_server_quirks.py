@@ -8,6 +8,9 @@ Apache CouchDB, and how the backend makes up for it, in one place.
 * Its views take no multi-queries (``queries``): one request per key range.
 * It answers ok when deleting a database that is not there, and deletes a ``_local``
   document whatever ``rev`` it is given (both checked by the callers, which say so).
+* It drops ``/`` from database names (express-pouchdb's ``cleanFilename`` makes each name a
+  file name), so ``a/b`` would silently be database ``ab``: such names are refused there
+  (:func:`check_name_kept`).
 
 :attr:`CouchStore.is_couchdb <sync.storage.couchdb.store.CouchStore.is_couchdb>` tells the two apart.
 """
@@ -15,11 +18,14 @@ Apache CouchDB, and how the backend makes up for it, in one place.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ... import errors, revtree
 from ..types import ReadOptions
 from .handle import CouchHandle, read_params, winner_first
+
+if TYPE_CHECKING:
+    from .store import CouchStore
 
 
 class PouchdbServerQuirks(CouchHandle):
@@ -99,3 +105,12 @@ def _history(leaf: Mapping[str, Any]) -> set[str]:
     revisions = leaf.get("_revisions") or {}
     start = revisions.get("start", 0)
     return {f"{start - index}-{digest}" for index, digest in enumerate(revisions.get("ids", []))} | {leaf["_rev"]}
+
+
+def check_name_kept(store: CouchStore, name: str) -> None:
+    """Refuse a database name the server would store under another name (see the module).
+
+    :raises CouchError: not_implemented for a name with ``/`` on pouchdb-server
+    """
+    if "/" in name and not store.is_couchdb:
+        raise errors.not_implemented("pouchdb-server drops '/' from database names; Apache CouchDB keeps them")

@@ -45,6 +45,7 @@ from .access import (
 )
 from .feed import CouchFeed
 from .http import DEFAULT_TIMEOUTS, CouchClient, Timeouts
+from .pouchdb_server_quirks import check_name_kept
 from .reads import CouchReads
 from .writes import CouchWrites
 
@@ -103,7 +104,7 @@ class CouchStore(Store):
                       and not name.startswith("_"))
 
     def create_db(self, name: str) -> None:
-        check_db_name(name)
+        self._check_name(name)
         if name.endswith(SHADOW_SUFFIX):
             raise errors.illegal_database_name(f"Names ending in {SHADOW_SUFFIX} are kept for the store's own use.")
         self.client.request("PUT", name, idempotent=False)
@@ -111,7 +112,7 @@ class CouchStore(Store):
             self.client.request("PUT", name, "_revs_limit", body=self.limits.revs_limit)
 
     def delete_db(self, name: str) -> None:
-        check_db_name(name)
+        self._check_name(name)
         self.db_info(name)  # pouchdb-server answers ok for a database that is not there
         self.client.request("DELETE", name, idempotent=False)
         try:
@@ -123,11 +124,16 @@ class CouchStore(Store):
             self._ready = {ready for ready in self._ready if ready[0] not in (name, shadow_name(name))}
 
     def database(self, name: str, scope: Scope = EVERYTHING, validate: Validator | None = None) -> CouchDatabase:
-        check_db_name(name)
+        self._check_name(name)
         if name.endswith(SHADOW_SUFFIX):
             raise errors.not_found("Database does not exist.")
         self.db_info(name)
         return CouchDatabase(self, name, self.limits, scope, validate)
+
+    def _check_name(self, name: str) -> None:
+        """:raises CouchError: bad_request for a name CouchDB refuses; not_implemented for one
+            pouchdb-server would change (``/``)"""
+        check_name_kept(self, check_db_name(name))
 
     def db_info(self, name: str) -> dict[str, Any]:
         """``GET /db``. :raises CouchError: not_found for a missing database, 503 if CouchDB is away"""

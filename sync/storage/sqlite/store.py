@@ -65,6 +65,12 @@ CREATE TABLE local_docs (id TEXT PRIMARY KEY, rev INTEGER NOT NULL, body BLOB NO
 """
 
 _SUFFIX = ".sqlite"
+# A file name cannot hold the "/" that CouchDB allows in database names: "." stands in for
+# it. "." is not allowed in a name, so the mapping is reversible and ``a.b`` is never another
+# database's file; one character for one keeps the longest name (238) with the longest
+# suffix (``.sqlite.lock``) within the 255 bytes of a file name, which "%2F" would not (nor
+# would it survive the ``file:`` URI that :func:`.connections.connect` opens, which decodes it).
+_SLASH = "."
 
 
 class SqliteStore(Store):
@@ -101,7 +107,7 @@ class SqliteStore(Store):
         return path.read_text().strip()
 
     def all_dbs(self) -> list[str]:
-        return sorted(path.name[: -len(_SUFFIX)] for path in self.directory.glob("*" + _SUFFIX))
+        return sorted(path.name[: -len(_SUFFIX)].replace(_SLASH, "/") for path in self.directory.glob("*" + _SUFFIX))
 
     def create_db(self, name: str) -> None:
         path = self._path(check_db_name(name))
@@ -155,7 +161,7 @@ class SqliteStore(Store):
             database.close()
 
     def _path(self, name: str) -> Path:
-        return self.directory / (name + _SUFFIX)
+        return self.directory / (name.replace("/", _SLASH) + _SUFFIX)
 
 
 class SqliteDatabase(SqliteFeed, SqliteWrites):

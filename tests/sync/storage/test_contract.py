@@ -45,6 +45,9 @@ SERVERS: dict[str, list[str]] = {
     "couchdb": ["pouchdb-server", *(["COUCHDB_URL"] if os.environ.get("COUCHDB_URL") else [])],
 }
 
+_DROPS_SLASHES = ("pouchdb-server drops '/' from database names (express-pouchdb's cleanFilename), so `a/b` would"
+                  " be `ab`; the backend refuses such names there (not_implemented)")
+
 # What pouchdb-server cannot do, so these tests leave out that one target (and still run
 # on every other, a real CouchDB included). Each entry says why.
 POUCHDB_SERVER_LACKS = {
@@ -67,6 +70,8 @@ POUCHDB_SERVER_LACKS = {
         "pouchdb-server accepts an edit of a deleted document by its tombstone's rev (file section 8)",
     "test_local_ids_lists_local_documents_only":
         "pouchdb-server has no _local_docs (CouchDB 2.2+); the backend answers not_implemented there",
+    "test_legal_database_names_with_slashes": _DROPS_SLASHES,
+    "test_database_names_with_slashes_are_databases_of_their_own": _DROPS_SLASHES,
 }
 
 
@@ -216,6 +221,13 @@ def test_bad_database_names_are_illegal(store: Store, name: str) -> None:
     assert name not in store.all_dbs()
 
 
+def test_an_illegal_name_is_refused_with_couchdbs_reason(store: Store) -> None:
+    """CouchDB 3's reason names every allowed character, ``/`` included."""
+    assert couch_error(lambda: store.create_db("Upper/case")).reason == (
+        "Name: 'Upper/case'. Only lowercase characters (a-z), digits (0-9), and any of the characters"
+        " _, $, (, ), +, -, and / are allowed. Must begin with a letter.")
+
+
 @pytest.mark.parametrize("name", ["a", pytest.param("a" * 238, id="238-chars"), "with_all$chars()+-0"])
 def test_legal_database_names(store: Store, name: str) -> None:
     """CouchDB accepts names up to 238 characters from this alphabet."""
@@ -223,6 +235,50 @@ def test_legal_database_names(store: Store, name: str) -> None:
     assert name in store.all_dbs()
     store.database(name).close()
     store.delete_db(name)
+
+
+@pytest.mark.parametrize("name", ["a/b", "with_all$chars()+-0/", "a//b/",
+                                  pytest.param("a" + "/b" * 118 + "c", id="238-chars-118-slashes")])
+def test_legal_database_names_with_slashes(store: Store, name: str) -> None:
+    """CouchDB's alphabet includes ``/`` (``^[a-z][a-z0-9_$()+/-]*$``), anywhere after the first letter."""
+    store.create_db(name)
+    assert name in store.all_dbs()
+    store.database(name).close()
+    store.delete_db(name)
+    assert name not in store.all_dbs()
+
+
+def test_database_names_with_slashes_are_databases_of_their_own(store: Store) -> None:
+    """CouchDB's rule allows ``/`` in database names (``^[a-z][a-z0-9_$()+/-]*$``); ``a/b``
+    is one database, listed by its name, and unrelated to ``a`` and to ``a/b/c``."""
+    names = ["county/b", "county", "county/b/c", "county//b", "county-b"]
+    for name in names:
+        store.create_db(name)
+    assert couch_error(lambda: store.create_db("county/b")).error == "file_exists"
+    listed = [name for name in store.all_dbs() if name.startswith("county")]
+    assert listed == sorted(names)
+    for name in names:
+        with store.database(name) as database:
+            put(database, {"_id": "where", "name": name})
+            database.put_local("checkpoint", {"last_seq": name})
+    for name in names:
+        with store.database(name) as database:
+            assert database.info()["doc_count"] == 1
+            assert database.get("where")["name"] == name
+            assert database.get_local("checkpoint")["last_seq"] == name
+            assert [row.id for row in database.changes(ChangesQuery()).results] == ["where"]
+    store.delete_db("county/b")
+    assert couch_error(lambda: store.database("county/b")).status == 404
+    assert couch_error(lambda: store.delete_db("county/b")).status == 404
+    assert [name for name in store.all_dbs() if name.startswith("county")] == sorted(set(names) - {"county/b"})
+    with store.database("county/b/c") as database:
+        assert database.get("where")["name"] == "county/b/c", "deleting a/b leaves a/b/c alone"
+    store.create_db("county/b")
+    with store.database("county/b") as database:
+        assert database.info()["doc_count"] == 0, "created again, empty"
+    for name in names:
+        store.delete_db(name)
+    assert not [name for name in store.all_dbs() if name.startswith("county")]
 
 
 def test_a_database_handle_closes_when_its_with_block_ends(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
