@@ -17,8 +17,9 @@ from .base import Database
 from .types import Limits
 
 # CouchDB's rule (couch_db.erl ``?DBNAME_REGEX``, at most 238 characters). ``/`` is allowed:
-# ``a/b`` is one database, addressed as ``/a%2Fb``.
-DB_NAME_RE = re.compile(r"^[a-z][a-z0-9_$()+/-]{0,237}$")
+# ``a/b`` is one database, addressed as ``/a%2Fb``. ``\Z``, not ``$``, which would let a trailing
+# newline through (CouchDB matches with ``dollar_endonly``).
+DB_NAME_RE = re.compile(r"^[a-z][a-z0-9_$()+/-]{0,237}\Z")
 
 
 class Store(ABC):

@@ -152,7 +152,7 @@ def test_unknown_database_and_bad_names(small_server: LiveServer) -> None:
         body = assert_error(requests.request(method, missing + path, json={"docs": []}, timeout=10),
                             404, "not_found")
         assert body["reason"] == "Database does not exist."
-    for name in ("Bad-Name", "_system", "9lives", "a" * 300):
+    for name in ("Bad-Name", "_system", "9lives", "a" * 300, "newline%0A"):
         assert_error(requests.put(small_server.db_url(name), timeout=10), 400, "illegal_database_name")
     assert requests.put(small_server.db_url("twice"), timeout=10).status_code == 201
     assert_error(requests.put(small_server.db_url("twice"), timeout=10), 412, "file_exists")

@@ -212,7 +212,8 @@ def test_deleted_database_is_gone_and_recreated_empty(store: Store) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["Upper", "1digit-first", "has space", "", "_underscore", "dot.ted", pytest.param("a" * 239, id="239-chars")],
+    ["Upper", "1digit-first", "has space", "", "_underscore", "dot.ted", pytest.param("a" * 239, id="239-chars"),
+     pytest.param("newline\n", id="trailing-newline")],
 )
 def test_bad_database_names_are_illegal(store: Store, name: str) -> None:
     for call in (lambda: store.create_db(name), lambda: store.database(name), lambda: store.delete_db(name)):
