@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -65,6 +66,9 @@ POUCHDB_SERVER_LACKS = {
         "pouchdb-server answers 409 for a stale _local rev; CouchDB 3.5 lets the last write win (file section 7)",
     "test_edit_by_the_tombstones_rev_is_conflict":
         "pouchdb-server accepts an edit of a deleted document by its tombstone's rev (file section 8)",
+    "test_a_since_that_is_no_sequence_is_a_bad_request_or_a_real_position":
+        "pouchdb-server answers a since that is no sequence with an empty feed whose last_seq is that value "
+        "(CouchDB: 400, file section 1.4)",
     "test_local_ids_lists_local_documents_only":
         "pouchdb-server has no _local_docs (CouchDB 2.2+); the backend answers not_implemented there",
 }
@@ -548,6 +552,26 @@ def test_changes_rejects_negative_since_and_limit(db: Database) -> None:
     assert couch_error(lambda: db.changes(ChangesQuery(limit=-1))).status == 400
 
 
+def test_a_retried_write_finds_the_first_one_applied(db: Database) -> None:
+    """couchdb-3.5-behaviour.md section 12 (row 13): "a write that timed out on the client is
+    applied once the server proceeds" (``PUT /slow/b {"n":1}`` unanswered, then ``GET /slow/b``
+    finds it and ``PUT /slow/b {"n":2} -> 409``): "a 503 "did not answer within" for a write does
+    not mean it was not written". A client cannot know, so what is promised is that a retry is
+    safe: a new edit sent again is a conflict that leaves the first one as it was, and a
+    replicated edit sent again changes nothing."""
+    rev = put(db, {"_id": "b", "n": 1})
+    retry = couch_error(lambda: db.put({"_id": "b", "n": 1}))
+    assert (retry.status, retry.error) == (409, "conflict")
+    [row] = db.bulk_docs([{"_id": "b", "n": 1}])
+    assert (row["id"], row["error"]) == ("b", "conflict")
+    assert db.open_revs("b", None) == [{"ok": {"_id": "b", "_rev": rev, "n": 1}}]
+    replicate(db, replicated("r", ["2-b", "1-a"], n=2))
+    seq = seq_number(db.update_seq())
+    replicate(db, replicated("r", ["2-b", "1-a"], n=2))
+    assert seq_number(db.update_seq()) == seq
+    assert db.open_revs("r", None) == [{"ok": {"_id": "r", "_rev": "2-b", "n": 2}}]
+
+
 # -- revs_diff ----------------------------------------------------------------------------------
 
 
@@ -621,7 +645,8 @@ def test_get_revs_info(branched_db: Database) -> None:
     info = branched_db.get("a", options=ReadOptions(revs_info=True))["_revs_info"]
     assert [entry["rev"] for entry in info] == ["3-c", "2-b", "1-a"]
     assert info[0]["status"] == "available"
-    # Bodies of older revisions may be kept (CouchDB before compaction) or not.
+    # couchdb-3.5-behaviour.md section 13 (row 14): "`revs_info` shows older revisions
+    # `available`" until CouchDB compacts; the SQLite store drops their bodies at once.
     assert all(entry["status"] in {"available", "missing"} for entry in info[1:])
     # couchdb-3.5-behaviour.md section 3 (row 5): "`revs_info=true` is ignored when `rev=` is
     # given" (`GET /br/a?rev=2-y&revs_info=true -> {"_id":"a","_rev":"2-y","_deleted":true}`);
@@ -632,9 +657,39 @@ def test_get_revs_info(branched_db: Database) -> None:
 
 
 def test_get_latest(db: Database) -> None:
+    """couchdb-3.5-behaviour.md section 6 (row 15): "`GET /db/doc?rev=X&latest=true` returns the
+    current winner, whatever X is" on CouchDB, but "`CouchDatabase._fetch` computes `latest` from
+    the leaves (`_latest`) and answers `2-x`, as the SQLite store does. Keep that; do not switch
+    single reads to CouchDB's own `latest`." So a replaced revision reads as the leaf after it."""
     first = put(db, {"_id": "a", "n": 1})
     second = put(db, {"_id": "a", "_rev": first, "n": 2})
     assert db.get("a", first, ReadOptions(latest=True)) == {"_id": "a", "_rev": second, "n": 2}
+
+
+def test_get_latest_of_a_leaf_is_that_leaf(branched_db: Database) -> None:
+    """Section 6 (row 15): ``GET /br2/a?rev=2-x&latest=true`` is ``3-c`` on CouchDB ("2-x is
+    itself a leaf"); the store computes `latest` itself and answers ``2-x``, as
+    ``open_revs=["2-x"]&latest=true`` does on CouchDB ("(correct)")."""
+    latest = ReadOptions(latest=True)
+    assert branched_db.get("a", "2-x", latest) == {"_id": "a", "_rev": "2-x", "n": 2}
+    assert branched_db.get("a", "2-b", latest) == {"_id": "a", "_rev": "3-c", "n": 3}
+    assert branched_db.open_revs("a", ["2-x"], latest) == [{"ok": {"_id": "a", "_rev": "2-x", "n": 2}}]
+
+
+def test_a_replaced_revisions_body_may_stay_readable_until_compaction(db: Database) -> None:
+    """couchdb-3.5-behaviour.md section 13 (row 14): "CouchDB keeps the body of a replaced
+    revision until the database is compacted: `GET /db/doc?rev=<old rev>` -> 200"; the SQLite
+    store drops it at once. Both are the contract: the old body as it was, or not found; never
+    another revision's body."""
+    first = put(db, {"_id": "a", "n": 1})
+    put(db, {"_id": "a", "_rev": first, "n": 2})
+    try:
+        old = db.get("a", first)
+    except CouchError as gone:
+        assert (gone.status, gone.error) == (404, "not_found"), gone
+    else:
+        assert old == {"_id": "a", "_rev": first, "n": 1}
+    assert db.open_revs("a", [first]) in ([{"ok": {"_id": "a", "_rev": first, "n": 1}}], [{"missing": first}])
 
 
 def test_get_errors(branched_db: Database) -> None:
@@ -1163,9 +1218,10 @@ def test_changes_selector_limit_counts_matching_rows_across_pages(
 
 
 def test_since_takes_zero_now_or_a_position_it_issued(db: Database) -> None:
-    """Row 3 of couchdb-3.5-behaviour.md: "`since` accepts only `0`, `now` or a CouchDB sequence;
-    an empty database's sequence is `"0-g1…"`, not `0`". So an empty database's position is
-    opaque: it is resumed from, never compared with 0."""
+    """couchdb-3.5-behaviour.md section 1.4 (row 3): "`since` accepts only `0`, `now` or a
+    CouchDB sequence; an empty database's sequence is `"0-g1…"`, not `0`"
+    (``GET /emptydb/_changes -> {"results":[],"last_seq":"0-g1AAAACbeJzL…","pending":0}``).
+    So an empty database's position is opaque: it is resumed from, never compared with 0."""
     empty = db.changes(ChangesQuery(since=0))
     assert empty.results == []
     put(db, {"_id": "a"})
@@ -1173,3 +1229,53 @@ def test_since_takes_zero_now_or_a_position_it_issued(db: Database) -> None:
     now = db.update_seq()  # what the endpoint resolves `since=now` to
     put(db, {"_id": "b"})
     assert [change.id for change in db.changes(ChangesQuery(since=now)).results] == ["b"]
+
+
+def test_since_takes_every_sequence_the_store_gave_as_a_client_sends_it_back(feed_db: Database) -> None:
+    """couchdb-3.5-behaviour.md section 1.4 (row 3): ``GET /db/_changes?since=0 -> 200``,
+    ``GET /db/_changes?since=now -> 200 {"results":[],"last_seq":"3-g1…","pending":0}``, and a
+    CouchDB sequence is accepted. A client sends a sequence back in a query string, plain or
+    JSON-quoted (``parse_since``): each one the store gave (a row's seq, ``last_seq``,
+    ``update_seq``) resumes as the value itself does. Rows compared as sets (row 1)."""
+    everything = feed_db.changes(ChangesQuery(since=feed_db.parse_since("0")))
+    assert sorted(ids_of(everything)) == ["a", "b", "c"]
+    now = feed_db.update_seq()  # what the endpoint resolves `since=now` to
+    assert feed_db.changes(ChangesQuery(since=now)).results == []
+    for seq in [*(row.seq for row in everything.results), everything.last_seq, now]:
+        expected = set(ids_of(feed_db.changes(ChangesQuery(since=seq))))
+        for spelled in (str(seq), json.dumps(seq)):
+            resumed = feed_db.changes(ChangesQuery(since=feed_db.parse_since(spelled)))
+            assert set(ids_of(resumed)) == expected, spelled
+    assert feed_db.changes(ChangesQuery(since=feed_db.parse_since(str(everything.last_seq)))).results == []
+
+
+def assert_own_format_or_bad_request(db: Database, raw: str) -> None:
+    """``since=raw`` is refused with 400 bad_request, or it is a real position: what follows it
+    is part of the feed, and a change written after its page arrives from that page's ``last_seq``."""
+    try:
+        page = db.changes(ChangesQuery(since=db.parse_since(raw)))
+    except CouchError as refused:
+        assert (refused.status, refused.error) == (400, "bad_request"), refused
+        return
+    assert set(ids_of(page)) <= {"a", "b", "c"}
+    put(db, {"_id": "later"})
+    assert ids_of(db.changes(ChangesQuery(since=page.last_seq))) == ["later"]
+
+
+@pytest.mark.parametrize("raw", ["1", "5", '"1"'])
+def test_an_integer_since_is_the_stores_own_format_or_a_bad_request(feed_db: Database, raw: str) -> None:
+    """couchdb-3.5-behaviour.md section 1.4 (row 3): "`GET /db/_changes?since=1 -> 400
+    {"error":"bad_request","reason":"Malformed sequence supplied in 'since' parameter."}`" and
+    "`since=5, since="1"` ... the same 400"; but "pouchdb-server uses integers ... and accepts
+    `since=2`", and the SQLite store's sequences are integers too, so there ``since=1`` is the
+    store's own format. Sequences are opaque, so a contract can only ask for one of the two:
+    a 400, or a real position; never a server error."""
+    assert_own_format_or_bad_request(feed_db, raw)
+
+
+@pytest.mark.parametrize("raw", ["abc", "1-abc"])
+def test_a_since_that_is_no_sequence_is_a_bad_request_or_a_real_position(feed_db: Database, raw: str) -> None:
+    """Section 1.4 (row 3): "`since=abc, since=1-abc` ... the same 400" on CouchDB. The SQLite
+    store reads a ``N-…`` value by its count (a replicator may quote CouchDB-style sequences),
+    so ``1-abc`` is its position 1 there; ``abc`` is 400 on both."""
+    assert_own_format_or_bad_request(feed_db, raw)
