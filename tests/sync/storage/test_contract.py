@@ -60,6 +60,10 @@ POUCHDB_SERVER_LACKS = {
         "PouchDB sets a replicated inline attachment's revpos to the revision's position",
     "test_replicated_inline_attachment_stores_any_revpos_as_given":
         "PouchDB sets a replicated inline attachment's revpos to the revision's position (file section 9)",
+    "test_every_reader_serves_a_replicated_revpos_as_given":
+        "PouchDB sets a replicated inline attachment's revpos to the revision's position (file section 9)",
+    "test_new_edits_keep_the_position_whatever_revpos_they_name":
+        "PouchDB sets a replicated inline attachment's revpos to the revision's position (file section 9)",
     "test_replicated_inline_attachment_without_revpos_has_revpos_0":
         "PouchDB sets a replicated inline attachment's revpos to the revision's position (file section 9)",
     "test_local_document_put_with_a_stale_rev_wins":
@@ -979,17 +983,85 @@ def test_replicated_inline_attachment_keeps_its_revpos(db: Database) -> None:
     assert db.get_attachment("a", "blob.bin").data == DATA
 
 
-@pytest.mark.parametrize("revpos", [0, 1, 7, -1])
-def test_replicated_inline_attachment_stores_any_revpos_as_given(db: Database, revpos: int) -> None:
+ANY_REVPOS = [0, 1, 7, -1, "x", "", "1", 2.5, True, False, 10**15]
+
+
+@pytest.mark.parametrize("revpos", ANY_REVPOS)
+def test_replicated_inline_attachment_stores_any_revpos_as_given(db: Database, revpos: object) -> None:
     """couchdb-3.5-behaviour.md section 9 (row 10): "With `new_edits=false`, CouchDB stores
     whatever `revpos` it is given, without checks: `0`, `-1`, `"x"` and `7` were all accepted
-    and read back as given." (Non-integers stay refused here.)"""
+    and read back as given": any JSON scalar."""
     doc = replicated("a", ["3-c", "2-b", "1-a"], _attachments={"photo.bin": {
         "content_type": CONTENT_TYPE, "data": b64(DATA), "revpos": revpos,
     }})
     replicate(db, doc)
     stub = db.get("a")["_attachments"]["photo.bin"]
     assert (stub["revpos"], stub["digest"], stub["length"]) == (revpos, md5_digest(DATA), len(DATA))
+
+
+@pytest.mark.parametrize("revpos", ANY_REVPOS)
+def test_every_reader_serves_a_replicated_revpos_as_given(db: Database, revpos: object) -> None:
+    """Section 9 (row 10): "`0`, `-1`, `"x"` and `7` were all accepted and read back as given",
+    also by "`POST /att/_bulk_get?revs=true&attachments=true … -> …"revpos":0,…,"data":…`". A
+    stub that names it (a conflicting revision, found by digest) keeps it too, and no reader
+    counts with it: stubs, inline data, open_revs, _bulk_get, _all_docs and _changes."""
+    replicate(db, replicated("p", ["3-c", "2-b", "1-a"], _attachments={"photo.bin": {
+        "content_type": CONTENT_TYPE, "data": b64(DATA), "revpos": revpos}}))
+    replicate(db, replicated("p", ["3-d", "2-b", "1-a"], _attachments={"photo.bin": {
+        "content_type": CONTENT_TYPE, "stub": True, "digest": md5_digest(DATA), "revpos": revpos}}))
+    stub = {"content_type": CONTENT_TYPE, "digest": md5_digest(DATA), "length": len(DATA),
+            "revpos": revpos, "stub": True}
+    inline = {"content_type": CONTENT_TYPE, "digest": md5_digest(DATA), "revpos": revpos, "data": b64(DATA)}
+    with_data = ReadOptions(attachments=True, revs=True)
+    for rev in ("3-c", "3-d"):
+        assert db.get("p", rev)["_attachments"] == {"photo.bin": stub}
+        assert db.get("p", rev, with_data)["_attachments"]["photo.bin"] == inline
+        assert db.get_attachment("p", "photo.bin", rev).data == DATA
+    [found] = db.open_revs("p", ["3-d"], with_data)
+    assert found["ok"]["_attachments"]["photo.bin"] == inline
+    [result] = db.bulk_get([{"id": "p", "rev": "3-c"}], with_data)
+    assert result["docs"][0]["ok"]["_attachments"]["photo.bin"] == inline
+    [row] = db.all_docs(AllDocsQuery(include_docs=True, attachments=True))["rows"]
+    assert row["doc"]["_attachments"]["photo.bin"] == inline
+    [change] = db.changes(ChangesQuery(include_docs=True, conflicts=True)).results
+    assert change.doc is not None and change.doc["_attachments"]["photo.bin"] == stub
+
+
+@pytest.mark.parametrize("revpos", ANY_REVPOS)
+def test_any_scalar_revpos_is_accepted_and_read_without_error(db: Database, revpos: object) -> None:
+    """Section 9 (row 10): "any `revpos` is accepted", on every server (pouchdb-server, which
+    stores the revision's position instead, included): the replicated document and its bytes
+    are read back by every reader, the revpos as given or as the position (3)."""
+    replicate(db, replicated("p", ["3-c", "2-b", "1-a"], _attachments={"photo.bin": {
+        "content_type": CONTENT_TYPE, "data": b64(DATA), "revpos": revpos}}))
+    with_data = ReadOptions(attachments=True)
+    served = [db.get("p")["_attachments"]["photo.bin"],
+              db.get("p", "3-c", with_data)["_attachments"]["photo.bin"],
+              db.open_revs("p", None, with_data)[0]["ok"]["_attachments"]["photo.bin"],
+              db.bulk_get([{"id": "p"}], with_data)[0]["docs"][0]["ok"]["_attachments"]["photo.bin"]]
+    assert all(att["revpos"] in (revpos, 3) and att["digest"] == md5_digest(DATA) for att in served), served
+    assert [att.get("data") for att in served[1:]] == [b64(DATA)] * 3
+    assert db.get_attachment("p", "photo.bin").data == DATA
+
+
+def test_new_edits_keep_the_position_whatever_revpos_they_name(db: Database) -> None:
+    """Section 9: "A new edit gets the revision's position"; a new edit's stub keeps the
+    attachment as stored, whatever revpos it names (it is not counted with either)."""
+    replicate(db, replicated("p", ["3-c", "2-b", "1-a"], _attachments={"photo.bin": {
+        "content_type": CONTENT_TYPE, "data": b64(DATA), "revpos": "x"}}))
+    rev = put(db, {"_id": "p", "_rev": "3-c", "_attachments": {
+        "photo.bin": {"stub": True, "revpos": "x"},
+        "new.bin": {"content_type": CONTENT_TYPE, "data": b64(OTHER), "revpos": "y"}}})
+    atts = db.get("p", rev)["_attachments"]
+    assert (atts["photo.bin"]["revpos"], atts["new.bin"]["revpos"]) == ("x", 4)
+
+
+@pytest.mark.parametrize("revpos", [{"n": 1}, [1]])
+def test_a_revpos_that_is_no_scalar_is_bad_request(db: Database, revpos: object) -> None:
+    """Any JSON scalar is stored as given (section 9); an object or array is no revision position."""
+    doc = replicated("a", ["1-a"], _attachments={"x.bin": {"data": b64(DATA), "revpos": revpos}})
+    assert couch_error(lambda: db.bulk_docs([doc], new_edits=False)).status == 400
+    assert couch_error(lambda: db.get("a")).status == 404
 
 
 def test_replicated_inline_attachment_without_revpos_has_revpos_0(db: Database) -> None:
