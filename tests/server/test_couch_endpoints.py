@@ -248,6 +248,48 @@ def test_bulk_get_inlines_attachments_when_asked(db_url: str) -> None:
     assert doc["_revisions"]["start"] == 1
 
 
+def test_replicated_attachments_keep_any_revpos_and_every_reader_gets_it(db_url: str) -> None:
+    """couchdb-3.5-behaviour.md section 9 (row 10): "With `new_edits=false`, CouchDB stores
+    whatever `revpos` it is given, without checks: `0`, `-1`, `"x"` and `7` were all accepted
+    and read back as given"; the gateway answered "revpos must be a positive integer" (then "an
+    integer"). Every read path serves it, none fails on it; a new edit still gets its position."""
+    data = b"hello"
+    given: list[Any] = [0, -1, "x", 7, 2.5, "", True, None]
+    docs = [{"_id": f"p{index}", "_rev": "3-c", "_revisions": {"start": 3, "ids": ["c", "b", "a"]},
+             "_attachments": {"photo.bin": {"content_type": "application/octet-stream", "revpos": revpos,
+                                            "data": base64.b64encode(data).decode()}}}
+            for index, revpos in enumerate(given)]
+    assert bulk(db_url, docs, new_edits=False) == []
+    stored = [0 if revpos is None else revpos for revpos in given]  # none named: 0, as CouchDB stores it
+    ids = [doc["_id"] for doc in docs]
+    stubs = [requests.get(f"{db_url}/{doc_id}", timeout=10).json()["_attachments"]["photo.bin"] for doc_id in ids]
+    assert [stub["revpos"] for stub in stubs] == stored
+    inline = requests.post(db_url + "/_bulk_get", params={"revs": "true", "attachments": "true"},
+                           json={"docs": [{"id": doc_id} for doc_id in ids]}, timeout=10)
+    assert inline.status_code == 200, inline.text
+    atts = [result["docs"][0]["ok"]["_attachments"]["photo.bin"] for result in inline.json()["results"]]
+    assert [(att["revpos"], base64.b64decode(att["data"])) for att in atts] == [(revpos, data) for revpos in stored]
+    for params in ({"attachments": "true"}, {"open_revs": "all", "attachments": "true"},
+                   {"open_revs": '["3-c"]', "latest": "true"}, {"revs_info": "true"}):
+        read = requests.get(f"{db_url}/p2", params=params, headers={"Accept": "application/json"}, timeout=10)
+        assert read.status_code == 200, (params, read.text)
+    for path, params in (("/_all_docs", {"include_docs": "true", "attachments": "true"}),
+                         ("/_changes", {"include_docs": "true", "attachments": "true"}),
+                         ("/p2/photo.bin", {})):
+        read = requests.get(db_url + path, params=params, timeout=10)
+        assert read.status_code == 200, (path, read.text)
+    assert requests.get(db_url + "/p2/photo.bin", timeout=10).content == data
+    edited = requests.put(f"{db_url}/p2", json={"_rev": "3-c", "_attachments": {
+        "photo.bin": {"stub": True, "revpos": "x"},
+        "new.bin": {"content_type": "text/plain", "data": "aGk=", "revpos": "y"}}}, timeout=10)
+    assert edited.status_code == 201, edited.text
+    atts = requests.get(f"{db_url}/p2", timeout=10).json()["_attachments"]
+    assert (atts["photo.bin"]["revpos"], atts["new.bin"]["revpos"]) == ("x", 4)
+    refused = requests.post(db_url + "/_bulk_docs", json={"new_edits": False, "docs": [{
+        **docs[0], "_id": "q", "_attachments": {"a.bin": {"data": "aGk=", "revpos": [1]}}}]}, timeout=10)
+    assert refused.status_code == 400 and refused.json()["error"] == "bad_request", refused.text
+
+
 def test_attachments_take_only_media_types_and_are_served_inert(db_url: str) -> None:
     """A header injected through a content_type, or a non-Latin-1 one, used to be stored and
     then made every reader's attachment GET fail, and with it their replication."""
