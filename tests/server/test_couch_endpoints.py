@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import hashlib
 import json
 import threading
 import time
@@ -380,6 +381,27 @@ def test_attachments_are_put_and_deleted_by_their_own_url(server: LiveServer, db
     assert too_big.status_code == 413, too_big.text
     bad_type = requests.put(db_url + "/typed/a.bin", data=b"1", headers={"Content-Type": "no type"}, timeout=10)
     assert bad_type.status_code == 400, bad_type.text
+
+
+def test_a_gzip_compressed_attachment_put_stores_the_decoded_content(db_url: str) -> None:
+    """``PUT /db/doc/att`` with ``Content-Encoding: gzip``: CouchDB stores the content the body
+    decodes to, so its length, digest and bytes are those of the decoded content, for a new
+    document and for a new revision of one."""
+    scan = bytes(range(256)) * 40
+    created = requests.put(db_url + "/letter/scan.bin", data=gzip.compress(scan), timeout=10,
+                           headers={"Content-Type": "application/octet-stream", "Content-Encoding": "gzip"})
+    assert created.status_code == 201, created.text
+    note = "Einwilligung erteilt – موافقة".encode()
+    second = requests.put(db_url + "/letter/note.txt", params={"rev": created.json()["rev"]},
+                          data=gzip.compress(note), timeout=10,
+                          headers={"Content-Type": "text/plain; charset=utf-8", "Content-Encoding": "GZIP"})
+    assert second.status_code == 201 and second.json()["rev"].startswith("2-"), second.text
+    atts = requests.get(db_url + "/letter", timeout=10).json()["_attachments"]
+    for name, content in (("scan.bin", scan), ("note.txt", note)):
+        digest = "md5-" + base64.b64encode(hashlib.md5(content, usedforsecurity=False).digest()).decode()
+        assert (atts[name]["length"], atts[name]["digest"]) == (len(content), digest), name
+        served = requests.get(f"{db_url}/letter/{name}", headers={"Accept-Encoding": "identity"}, timeout=10)
+        assert served.content == content and "Content-Encoding" not in served.headers, name
 
 
 def test_local_documents_in_bulk_docs_are_written_in_place(server: LiveServer, db_url: str) -> None:
