@@ -38,6 +38,11 @@ MAX_MEDIA_TYPE_LENGTH = 255
 MAX_ATTACHMENT_NAME_LENGTH = 255
 
 
+# An attachment's revpos as a replicator sends it: CouchDB 3.5 stores any JSON scalar as given
+# (couchdb-3.5-behaviour.md section 9). Nothing here compares or counts with it.
+Revpos = int | float | str
+
+
 @dataclass(slots=True)
 class AttachmentIn:
     """An attachment of an incoming edit: inline ``data`` or a ``stub`` to resolve."""
@@ -45,7 +50,7 @@ class AttachmentIn:
     content_type: str
     data: bytes | None = None
     digest: str | None = None
-    revpos: int | None = None
+    revpos: Revpos | None = None
 
 
 @dataclass(slots=True)
@@ -206,10 +211,11 @@ def _parse_attachments(raw: object) -> dict[str, AttachmentIn]:
         if not is_media_type(content_type):
             raise errors.bad_request(f"Attachment {name}: content_type must be a media type such as text/plain")
         revpos = att.get("revpos")
-        # CouchDB 3.5 stores a replicator's revpos as given, 0 and negative ones included
-        # (couchdb-3.5-behaviour.md section 9); a new edit's inline data gets its position.
-        if revpos is not None and (not isinstance(revpos, int) or isinstance(revpos, bool)):
-            raise errors.bad_request(f"Attachment {name}: revpos must be an integer")
+        # CouchDB 3.5 stores a replicator's revpos as given, whatever scalar it is: "`0`, `-1`,
+        # `"x"` and `7` were all accepted and read back as given" (couchdb-3.5-behaviour.md
+        # section 9); a new edit's inline data gets its position. null counts as none.
+        if isinstance(revpos, dict | list):
+            raise errors.bad_request(f"Attachment {name}: revpos must be a number or a string")
         if att.get("stub") is True:
             digest = att.get("digest")
             if digest is not None and not isinstance(digest, str):

@@ -183,6 +183,18 @@ const scenarios = {
     };
   },
 
+  // Pull everything into a fresh replica; report each document's attachments (data inline).
+  async pull_attachments({ url }) {
+    const target = local();
+    const pull = await target.replicate.from(url);
+    const all = await target.allDocs({ include_docs: true, attachments: true });
+    return {
+      status: pull.status,
+      failures: pull.doc_write_failures,
+      attachments: Object.fromEntries(all.rows.map((row) => [row.id, row.doc._attachments])),
+    };
+  },
+
   // Ids and attachment names with "/" (PouchDB sends ids as one encoded segment, a%2Fb),
   // pushed, pulled and used by id on the server.
   async slash_ids({ url }) {

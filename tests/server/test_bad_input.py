@@ -47,6 +47,11 @@ def assert_error(response: requests.Response, status: int, error: str) -> dict[s
     return body
 
 
+def encoded(body: bytes, content_type: str = "application/json", encoding: str = "gzip") -> dict[str, Any]:
+    """Request arguments for a body sent with ``Content-Encoding``."""
+    return {"data": body, "headers": {"Content-Type": content_type, "Content-Encoding": encoding}}
+
+
 REQUEST_CASES = [
     # (method, path under the db, kwargs, status, error)
     ("post", "/_bulk_docs", {"data": b'{"docs": [', "headers": {"Content-Type": "application/json"}},
@@ -101,18 +106,17 @@ REQUEST_CASES = [
     ("delete", "/doc1", {}, 409, "conflict"),
     ("patch", "/doc1", {}, 405, "method_not_allowed"),
     # Compressed bodies: bounded after inflating, valid gzip only, and no other encoding.
-    ("post", "/_bulk_docs", {"data": gzip.compress(b'{"docs": [{"big": "' + b"x" * MAX_REQUEST + b'"}]}'),
-                             "headers": {"Content-Type": "application/json", "Content-Encoding": "gzip"}},
+    ("post", "/_bulk_docs", encoded(gzip.compress(b'{"docs": [{"big": "' + b"x" * MAX_REQUEST + b'"}]}')),
      413, "too_large"),
-    ("post", "/_bulk_docs", {"data": b"\x1f\x8bnot gzip at all",
-                             "headers": {"Content-Type": "application/json", "Content-Encoding": "gzip"}},
-     400, "bad_request"),
-    ("post", "/_bulk_docs", {"data": gzip.compress(b'{"docs": []}')[:-12],
-                             "headers": {"Content-Type": "application/json", "Content-Encoding": "gzip"}},
-     400, "bad_request"),
-    ("post", "/_bulk_docs", {"data": b'{"docs": []}',
-                             "headers": {"Content-Type": "application/json", "Content-Encoding": "br"}},
-     415, "bad_content_type"),
+    ("post", "/_bulk_docs", encoded(b"\x1f\x8bnot gzip at all"), 400, "bad_request"),
+    ("post", "/_bulk_docs", encoded(gzip.compress(b'{"docs": []}')[:-12]), 400, "bad_request"),
+    ("post", "/_bulk_docs", encoded(b'{"docs": []}', encoding="br"), 415, "bad_content_type"),
+    # A compressed attachment PUT: the same bound on the inflated body, then the document limit
+    # on the decoded content (CouchDB stores what the gzip body decodes to).
+    ("put", "/doc/scan.bin", encoded(gzip.compress(b"\0" * (MAX_REQUEST + 1)), "image/png"), 413, "too_large"),
+    ("put", "/doc/scan.bin", encoded(gzip.compress(b"\0" * (MAX_DOC + 1)), "image/png"), 413, "document_too_large"),
+    ("put", "/doc/scan.bin", encoded(b"\x1f\x8bnot gzip at all", "image/png"), 400, "bad_request"),
+    ("put", "/doc/scan.bin", encoded(gzip.compress(b"scan")[:-12], "image/png", "x-gzip"), 400, "bad_request"),
 ]
 
 
@@ -143,6 +147,23 @@ def test_a_gzip_bomb_gets_413_after_the_bound_not_after_inflating(server: LiveSe
     ok = requests.post(db_url + "/_bulk_docs", data=gzip.compress(b'{"docs": [{"_id": "after"}]}'), timeout=10,
                        headers={"Content-Type": "application/json", "Content-Encoding": "gzip"})
     assert ok.status_code == 201 and ok.json()[0]["ok"] is True
+
+
+def test_a_gzip_bomb_as_an_attachment_gets_413_after_the_bound(db_url: str) -> None:
+    """An attachment PUT with ``Content-Encoding: gzip`` is inflated under the same bound as any
+    body: 1 GiB of zeros in about a megabyte is refused with 413, nothing is written, and a
+    normal compressed attachment is taken afterwards."""
+    bomb = gzip.compress(b"\0" * (64 << 20), compresslevel=9) * 16
+    started = time.monotonic()
+    response = requests.put(db_url + "/scan/page.bin", data=bomb, timeout=30,
+                            headers={"Content-Type": "application/octet-stream", "Content-Encoding": "gzip"})
+    assert_error(response, 413, "too_large")
+    assert time.monotonic() - started < 5, "inflating stopped at the bound (16 MiB), not at 1 GiB"
+    assert requests.get(db_url + "/scan", timeout=10).status_code == 404
+    ok = requests.put(db_url + "/scan/page.bin", data=gzip.compress(b"page"), timeout=10,
+                      headers={"Content-Type": "application/octet-stream", "Content-Encoding": "gzip"})
+    assert ok.status_code == 201, ok.text
+    assert requests.get(db_url + "/scan/page.bin", timeout=10).content == b"page"
 
 
 def test_unknown_database_and_bad_names(small_server: LiveServer) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import hashlib
 import json
 import threading
 import time
@@ -41,6 +42,9 @@ def test_database_lifecycle(server: LiveServer, db_name: str) -> None:
 
 
 def test_document_crud_and_revisions(db_url: str) -> None:
+    """couchdb-3.5-behaviour.md section 13 (row 14): "CouchDB keeps the body of a replaced
+    revision until the database is compacted: `GET /db/doc?rev=<old rev>` -> 200"; the SQLite
+    store drops it at once. A replaced revision reads as it was, or as not found."""
     created = requests.put(db_url + "/event:1", json={"title": "Interkulturelle Woche"}, timeout=10)
     assert created.status_code == 201 and created.json()["rev"].startswith("1-")
     rev1 = created.json()["rev"]
@@ -49,8 +53,10 @@ def test_document_crud_and_revisions(db_url: str) -> None:
     assert stale.status_code == 409 and stale.json()["error"] == "conflict"
     rev2 = requests.put(db_url + "/event:1", json={"_rev": rev1, "title": "IKW 2026"}, timeout=10).json()["rev"]
     assert rev2.startswith("2-")
-    assert requests.get(db_url + "/event:1", params={"rev": rev1}, timeout=10).status_code == 404, \
-        "bodies of replaced revisions are compacted away, as in CouchDB after compaction"
+    old = requests.get(db_url + "/event:1", params={"rev": rev1}, timeout=10)
+    assert (old.status_code, old.json()) in (
+        (200, {"_id": "event:1", "_rev": rev1, "title": "Interkulturelle Woche"}),
+        (404, {"error": "not_found", "reason": "missing"})), old.text
     deleted = requests.delete(db_url + "/event:1", params={"rev": rev2}, timeout=10).json()
     assert deleted["ok"] and deleted["rev"].startswith("3-")
     assert requests.get(db_url + "/event:1", timeout=10).json() == {"error": "not_found", "reason": "deleted"}
@@ -243,6 +249,48 @@ def test_bulk_get_inlines_attachments_when_asked(db_url: str) -> None:
     assert doc["_revisions"]["start"] == 1
 
 
+def test_replicated_attachments_keep_any_revpos_and_every_reader_gets_it(db_url: str) -> None:
+    """couchdb-3.5-behaviour.md section 9 (row 10): "With `new_edits=false`, CouchDB stores
+    whatever `revpos` it is given, without checks: `0`, `-1`, `"x"` and `7` were all accepted
+    and read back as given"; the gateway answered "revpos must be a positive integer" (then "an
+    integer"). Every read path serves it, none fails on it; a new edit still gets its position."""
+    data = b"hello"
+    given: list[Any] = [0, -1, "x", 7, 2.5, "", True, None]
+    docs = [{"_id": f"p{index}", "_rev": "3-c", "_revisions": {"start": 3, "ids": ["c", "b", "a"]},
+             "_attachments": {"photo.bin": {"content_type": "application/octet-stream", "revpos": revpos,
+                                            "data": base64.b64encode(data).decode()}}}
+            for index, revpos in enumerate(given)]
+    assert bulk(db_url, docs, new_edits=False) == []
+    stored = [0 if revpos is None else revpos for revpos in given]  # none named: 0, as CouchDB stores it
+    ids = [doc["_id"] for doc in docs]
+    stubs = [requests.get(f"{db_url}/{doc_id}", timeout=10).json()["_attachments"]["photo.bin"] for doc_id in ids]
+    assert [stub["revpos"] for stub in stubs] == stored
+    inline = requests.post(db_url + "/_bulk_get", params={"revs": "true", "attachments": "true"},
+                           json={"docs": [{"id": doc_id} for doc_id in ids]}, timeout=10)
+    assert inline.status_code == 200, inline.text
+    atts = [result["docs"][0]["ok"]["_attachments"]["photo.bin"] for result in inline.json()["results"]]
+    assert [(att["revpos"], base64.b64decode(att["data"])) for att in atts] == [(revpos, data) for revpos in stored]
+    for params in ({"attachments": "true"}, {"open_revs": "all", "attachments": "true"},
+                   {"open_revs": '["3-c"]', "latest": "true"}, {"revs_info": "true"}):
+        read = requests.get(f"{db_url}/p2", params=params, headers={"Accept": "application/json"}, timeout=10)
+        assert read.status_code == 200, (params, read.text)
+    for path, params in (("/_all_docs", {"include_docs": "true", "attachments": "true"}),
+                         ("/_changes", {"include_docs": "true", "attachments": "true"}),
+                         ("/p2/photo.bin", {})):
+        read = requests.get(db_url + path, params=params, timeout=10)
+        assert read.status_code == 200, (path, read.text)
+    assert requests.get(db_url + "/p2/photo.bin", timeout=10).content == data
+    edited = requests.put(f"{db_url}/p2", json={"_rev": "3-c", "_attachments": {
+        "photo.bin": {"stub": True, "revpos": "x"},
+        "new.bin": {"content_type": "text/plain", "data": "aGk=", "revpos": "y"}}}, timeout=10)
+    assert edited.status_code == 201, edited.text
+    atts = requests.get(f"{db_url}/p2", timeout=10).json()["_attachments"]
+    assert (atts["photo.bin"]["revpos"], atts["new.bin"]["revpos"]) == ("x", 4)
+    refused = requests.post(db_url + "/_bulk_docs", json={"new_edits": False, "docs": [{
+        **docs[0], "_id": "q", "_attachments": {"a.bin": {"data": "aGk=", "revpos": [1]}}}]}, timeout=10)
+    assert refused.status_code == 400 and refused.json()["error"] == "bad_request", refused.text
+
+
 def test_attachments_take_only_media_types_and_are_served_inert(db_url: str) -> None:
     """A header injected through a content_type, or a non-Latin-1 one, used to be stored and
     then made every reader's attachment GET fail, and with it their replication."""
@@ -374,6 +422,27 @@ def test_attachments_are_put_and_deleted_by_their_own_url(server: LiveServer, db
     assert too_big.status_code == 413, too_big.text
     bad_type = requests.put(db_url + "/typed/a.bin", data=b"1", headers={"Content-Type": "no type"}, timeout=10)
     assert bad_type.status_code == 400, bad_type.text
+
+
+def test_a_gzip_compressed_attachment_put_stores_the_decoded_content(db_url: str) -> None:
+    """``PUT /db/doc/att`` with ``Content-Encoding: gzip``: CouchDB stores the content the body
+    decodes to, so its length, digest and bytes are those of the decoded content, for a new
+    document and for a new revision of one."""
+    scan = bytes(range(256)) * 40
+    created = requests.put(db_url + "/letter/scan.bin", data=gzip.compress(scan), timeout=10,
+                           headers={"Content-Type": "application/octet-stream", "Content-Encoding": "gzip"})
+    assert created.status_code == 201, created.text
+    note = "Einwilligung erteilt – موافقة".encode()
+    second = requests.put(db_url + "/letter/note.txt", params={"rev": created.json()["rev"]},
+                          data=gzip.compress(note), timeout=10,
+                          headers={"Content-Type": "text/plain; charset=utf-8", "Content-Encoding": "GZIP"})
+    assert second.status_code == 201 and second.json()["rev"].startswith("2-"), second.text
+    atts = requests.get(db_url + "/letter", timeout=10).json()["_attachments"]
+    for name, content in (("scan.bin", scan), ("note.txt", note)):
+        digest = "md5-" + base64.b64encode(hashlib.md5(content, usedforsecurity=False).digest()).decode()
+        assert (atts[name]["length"], atts[name]["digest"]) == (len(content), digest), name
+        served = requests.get(f"{db_url}/letter/{name}", headers={"Accept-Encoding": "identity"}, timeout=10)
+        assert served.content == content and "Content-Encoding" not in served.headers, name
 
 
 def test_local_documents_in_bulk_docs_are_written_in_place(server: LiveServer, db_url: str) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 
 from ... import errors, revtree
-from ...documents import AttachmentIn, DocEdit
+from ...documents import AttachmentIn, DocEdit, Revpos
 from ...revs import new_rev, rev_pos
 from ...revtree import RevTree
 from .handle import DocState, SqliteHandle
@@ -153,8 +153,10 @@ class SqliteWrites(SqliteHandle):
             if att.data is not None:
                 assert att.digest is not None
                 batch.blobs[att.digest] = att.data
-                # As CouchDB: a replicated one keeps its revpos, 0 when it names none.
-                resolved[name] = _stub(att, len(att.data), (att.revpos or 0) if replicated else pos)
+                # As CouchDB: a replicated one keeps its revpos (any scalar, 0 and "" included),
+                # 0 when it names none.
+                given = 0 if att.revpos is None else att.revpos
+                resolved[name] = _stub(att, len(att.data), given if replicated else pos)
                 continue
             known = parent_atts.get(name)
             if known is not None and att.digest in (None, known["digest"]):
@@ -323,5 +325,5 @@ class SqliteWrites(SqliteHandle):
         return {"ok": True, "id": "_local/" + local_id, "rev": "0-0"}
 
 
-def _stub(att: AttachmentIn, length: int, revpos: int) -> dict[str, Any]:
+def _stub(att: AttachmentIn, length: int, revpos: Revpos) -> dict[str, Any]:
     return {"content_type": att.content_type, "digest": att.digest, "length": length, "revpos": revpos}

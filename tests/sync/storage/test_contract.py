@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -62,12 +63,19 @@ POUCHDB_SERVER_LACKS = {
         "PouchDB sets a replicated inline attachment's revpos to the revision's position",
     "test_replicated_inline_attachment_stores_any_revpos_as_given":
         "PouchDB sets a replicated inline attachment's revpos to the revision's position (file section 9)",
+    "test_every_reader_serves_a_replicated_revpos_as_given":
+        "PouchDB sets a replicated inline attachment's revpos to the revision's position (file section 9)",
+    "test_new_edits_keep_the_position_whatever_revpos_they_name":
+        "PouchDB sets a replicated inline attachment's revpos to the revision's position (file section 9)",
     "test_replicated_inline_attachment_without_revpos_has_revpos_0":
         "PouchDB sets a replicated inline attachment's revpos to the revision's position (file section 9)",
     "test_local_document_put_with_a_stale_rev_wins":
         "pouchdb-server answers 409 for a stale _local rev; CouchDB 3.5 lets the last write win (file section 7)",
     "test_edit_by_the_tombstones_rev_is_conflict":
         "pouchdb-server accepts an edit of a deleted document by its tombstone's rev (file section 8)",
+    "test_a_since_that_is_no_sequence_is_a_bad_request_or_a_real_position":
+        "pouchdb-server answers a since that is no sequence with an empty feed whose last_seq is that value "
+        "(CouchDB: 400, file section 1.4)",
     "test_local_ids_lists_local_documents_only":
         "pouchdb-server has no _local_docs (CouchDB 2.2+); the backend answers not_implemented there",
     "test_legal_database_names_with_slashes": _DROPS_SLASHES,
@@ -605,6 +613,26 @@ def test_changes_rejects_negative_since_and_limit(db: Database) -> None:
     assert couch_error(lambda: db.changes(ChangesQuery(limit=-1))).status == 400
 
 
+def test_a_retried_write_finds_the_first_one_applied(db: Database) -> None:
+    """couchdb-3.5-behaviour.md section 12 (row 13): "a write that timed out on the client is
+    applied once the server proceeds" (``PUT /slow/b {"n":1}`` unanswered, then ``GET /slow/b``
+    finds it and ``PUT /slow/b {"n":2} -> 409``): "a 503 "did not answer within" for a write does
+    not mean it was not written". A client cannot know, so what is promised is that a retry is
+    safe: a new edit sent again is a conflict that leaves the first one as it was, and a
+    replicated edit sent again changes nothing."""
+    rev = put(db, {"_id": "b", "n": 1})
+    retry = couch_error(lambda: db.put({"_id": "b", "n": 1}))
+    assert (retry.status, retry.error) == (409, "conflict")
+    [row] = db.bulk_docs([{"_id": "b", "n": 1}])
+    assert (row["id"], row["error"]) == ("b", "conflict")
+    assert db.open_revs("b", None) == [{"ok": {"_id": "b", "_rev": rev, "n": 1}}]
+    replicate(db, replicated("r", ["2-b", "1-a"], n=2))
+    seq = seq_number(db.update_seq())
+    replicate(db, replicated("r", ["2-b", "1-a"], n=2))
+    assert seq_number(db.update_seq()) == seq
+    assert db.open_revs("r", None) == [{"ok": {"_id": "r", "_rev": "2-b", "n": 2}}]
+
+
 # -- revs_diff ----------------------------------------------------------------------------------
 
 
@@ -678,7 +706,8 @@ def test_get_revs_info(branched_db: Database) -> None:
     info = branched_db.get("a", options=ReadOptions(revs_info=True))["_revs_info"]
     assert [entry["rev"] for entry in info] == ["3-c", "2-b", "1-a"]
     assert info[0]["status"] == "available"
-    # Bodies of older revisions may be kept (CouchDB before compaction) or not.
+    # couchdb-3.5-behaviour.md section 13 (row 14): "`revs_info` shows older revisions
+    # `available`" until CouchDB compacts; the SQLite store drops their bodies at once.
     assert all(entry["status"] in {"available", "missing"} for entry in info[1:])
     # couchdb-3.5-behaviour.md section 3 (row 5): "`revs_info=true` is ignored when `rev=` is
     # given" (`GET /br/a?rev=2-y&revs_info=true -> {"_id":"a","_rev":"2-y","_deleted":true}`);
@@ -689,9 +718,39 @@ def test_get_revs_info(branched_db: Database) -> None:
 
 
 def test_get_latest(db: Database) -> None:
+    """couchdb-3.5-behaviour.md section 6 (row 15): "`GET /db/doc?rev=X&latest=true` returns the
+    current winner, whatever X is" on CouchDB, but "`CouchDatabase._fetch` computes `latest` from
+    the leaves (`_latest`) and answers `2-x`, as the SQLite store does. Keep that; do not switch
+    single reads to CouchDB's own `latest`." So a replaced revision reads as the leaf after it."""
     first = put(db, {"_id": "a", "n": 1})
     second = put(db, {"_id": "a", "_rev": first, "n": 2})
     assert db.get("a", first, ReadOptions(latest=True)) == {"_id": "a", "_rev": second, "n": 2}
+
+
+def test_get_latest_of_a_leaf_is_that_leaf(branched_db: Database) -> None:
+    """Section 6 (row 15): ``GET /br2/a?rev=2-x&latest=true`` is ``3-c`` on CouchDB ("2-x is
+    itself a leaf"); the store computes `latest` itself and answers ``2-x``, as
+    ``open_revs=["2-x"]&latest=true`` does on CouchDB ("(correct)")."""
+    latest = ReadOptions(latest=True)
+    assert branched_db.get("a", "2-x", latest) == {"_id": "a", "_rev": "2-x", "n": 2}
+    assert branched_db.get("a", "2-b", latest) == {"_id": "a", "_rev": "3-c", "n": 3}
+    assert branched_db.open_revs("a", ["2-x"], latest) == [{"ok": {"_id": "a", "_rev": "2-x", "n": 2}}]
+
+
+def test_a_replaced_revisions_body_may_stay_readable_until_compaction(db: Database) -> None:
+    """couchdb-3.5-behaviour.md section 13 (row 14): "CouchDB keeps the body of a replaced
+    revision until the database is compacted: `GET /db/doc?rev=<old rev>` -> 200"; the SQLite
+    store drops it at once. Both are the contract: the old body as it was, or not found; never
+    another revision's body."""
+    first = put(db, {"_id": "a", "n": 1})
+    put(db, {"_id": "a", "_rev": first, "n": 2})
+    try:
+        old = db.get("a", first)
+    except CouchError as gone:
+        assert (gone.status, gone.error) == (404, "not_found"), gone
+    else:
+        assert old == {"_id": "a", "_rev": first, "n": 1}
+    assert db.open_revs("a", [first]) in ([{"ok": {"_id": "a", "_rev": first, "n": 1}}], [{"missing": first}])
 
 
 def test_get_errors(branched_db: Database) -> None:
@@ -981,17 +1040,85 @@ def test_replicated_inline_attachment_keeps_its_revpos(db: Database) -> None:
     assert db.get_attachment("a", "blob.bin").data == DATA
 
 
-@pytest.mark.parametrize("revpos", [0, 1, 7, -1])
-def test_replicated_inline_attachment_stores_any_revpos_as_given(db: Database, revpos: int) -> None:
+ANY_REVPOS = [0, 1, 7, -1, "x", "", "1", 2.5, True, False, 10**15]
+
+
+@pytest.mark.parametrize("revpos", ANY_REVPOS)
+def test_replicated_inline_attachment_stores_any_revpos_as_given(db: Database, revpos: object) -> None:
     """couchdb-3.5-behaviour.md section 9 (row 10): "With `new_edits=false`, CouchDB stores
     whatever `revpos` it is given, without checks: `0`, `-1`, `"x"` and `7` were all accepted
-    and read back as given." (Non-integers stay refused here.)"""
+    and read back as given": any JSON scalar."""
     doc = replicated("a", ["3-c", "2-b", "1-a"], _attachments={"photo.bin": {
         "content_type": CONTENT_TYPE, "data": b64(DATA), "revpos": revpos,
     }})
     replicate(db, doc)
     stub = db.get("a")["_attachments"]["photo.bin"]
     assert (stub["revpos"], stub["digest"], stub["length"]) == (revpos, md5_digest(DATA), len(DATA))
+
+
+@pytest.mark.parametrize("revpos", ANY_REVPOS)
+def test_every_reader_serves_a_replicated_revpos_as_given(db: Database, revpos: object) -> None:
+    """Section 9 (row 10): "`0`, `-1`, `"x"` and `7` were all accepted and read back as given",
+    also by "`POST /att/_bulk_get?revs=true&attachments=true … -> …"revpos":0,…,"data":…`". A
+    stub that names it (a conflicting revision, found by digest) keeps it too, and no reader
+    counts with it: stubs, inline data, open_revs, _bulk_get, _all_docs and _changes."""
+    replicate(db, replicated("p", ["3-c", "2-b", "1-a"], _attachments={"photo.bin": {
+        "content_type": CONTENT_TYPE, "data": b64(DATA), "revpos": revpos}}))
+    replicate(db, replicated("p", ["3-d", "2-b", "1-a"], _attachments={"photo.bin": {
+        "content_type": CONTENT_TYPE, "stub": True, "digest": md5_digest(DATA), "revpos": revpos}}))
+    stub = {"content_type": CONTENT_TYPE, "digest": md5_digest(DATA), "length": len(DATA),
+            "revpos": revpos, "stub": True}
+    inline = {"content_type": CONTENT_TYPE, "digest": md5_digest(DATA), "revpos": revpos, "data": b64(DATA)}
+    with_data = ReadOptions(attachments=True, revs=True)
+    for rev in ("3-c", "3-d"):
+        assert db.get("p", rev)["_attachments"] == {"photo.bin": stub}
+        assert db.get("p", rev, with_data)["_attachments"]["photo.bin"] == inline
+        assert db.get_attachment("p", "photo.bin", rev).data == DATA
+    [found] = db.open_revs("p", ["3-d"], with_data)
+    assert found["ok"]["_attachments"]["photo.bin"] == inline
+    [result] = db.bulk_get([{"id": "p", "rev": "3-c"}], with_data)
+    assert result["docs"][0]["ok"]["_attachments"]["photo.bin"] == inline
+    [row] = db.all_docs(AllDocsQuery(include_docs=True, attachments=True))["rows"]
+    assert row["doc"]["_attachments"]["photo.bin"] == inline
+    [change] = db.changes(ChangesQuery(include_docs=True, conflicts=True)).results
+    assert change.doc is not None and change.doc["_attachments"]["photo.bin"] == stub
+
+
+@pytest.mark.parametrize("revpos", ANY_REVPOS)
+def test_any_scalar_revpos_is_accepted_and_read_without_error(db: Database, revpos: object) -> None:
+    """Section 9 (row 10): "any `revpos` is accepted", on every server (pouchdb-server, which
+    stores the revision's position instead, included): the replicated document and its bytes
+    are read back by every reader, the revpos as given or as the position (3)."""
+    replicate(db, replicated("p", ["3-c", "2-b", "1-a"], _attachments={"photo.bin": {
+        "content_type": CONTENT_TYPE, "data": b64(DATA), "revpos": revpos}}))
+    with_data = ReadOptions(attachments=True)
+    served = [db.get("p")["_attachments"]["photo.bin"],
+              db.get("p", "3-c", with_data)["_attachments"]["photo.bin"],
+              db.open_revs("p", None, with_data)[0]["ok"]["_attachments"]["photo.bin"],
+              db.bulk_get([{"id": "p"}], with_data)[0]["docs"][0]["ok"]["_attachments"]["photo.bin"]]
+    assert all(att["revpos"] in (revpos, 3) and att["digest"] == md5_digest(DATA) for att in served), served
+    assert [att.get("data") for att in served[1:]] == [b64(DATA)] * 3
+    assert db.get_attachment("p", "photo.bin").data == DATA
+
+
+def test_new_edits_keep_the_position_whatever_revpos_they_name(db: Database) -> None:
+    """Section 9: "A new edit gets the revision's position"; a new edit's stub keeps the
+    attachment as stored, whatever revpos it names (it is not counted with either)."""
+    replicate(db, replicated("p", ["3-c", "2-b", "1-a"], _attachments={"photo.bin": {
+        "content_type": CONTENT_TYPE, "data": b64(DATA), "revpos": "x"}}))
+    rev = put(db, {"_id": "p", "_rev": "3-c", "_attachments": {
+        "photo.bin": {"stub": True, "revpos": "x"},
+        "new.bin": {"content_type": CONTENT_TYPE, "data": b64(OTHER), "revpos": "y"}}})
+    atts = db.get("p", rev)["_attachments"]
+    assert (atts["photo.bin"]["revpos"], atts["new.bin"]["revpos"]) == ("x", 4)
+
+
+@pytest.mark.parametrize("revpos", [{"n": 1}, [1]])
+def test_a_revpos_that_is_no_scalar_is_bad_request(db: Database, revpos: object) -> None:
+    """Any JSON scalar is stored as given (section 9); an object or array is no revision position."""
+    doc = replicated("a", ["1-a"], _attachments={"x.bin": {"data": b64(DATA), "revpos": revpos}})
+    assert couch_error(lambda: db.bulk_docs([doc], new_edits=False)).status == 400
+    assert couch_error(lambda: db.get("a")).status == 404
 
 
 def test_replicated_inline_attachment_without_revpos_has_revpos_0(db: Database) -> None:
@@ -1220,9 +1347,10 @@ def test_changes_selector_limit_counts_matching_rows_across_pages(
 
 
 def test_since_takes_zero_now_or_a_position_it_issued(db: Database) -> None:
-    """Row 3 of couchdb-3.5-behaviour.md: "`since` accepts only `0`, `now` or a CouchDB sequence;
-    an empty database's sequence is `"0-g1…"`, not `0`". So an empty database's position is
-    opaque: it is resumed from, never compared with 0."""
+    """couchdb-3.5-behaviour.md section 1.4 (row 3): "`since` accepts only `0`, `now` or a
+    CouchDB sequence; an empty database's sequence is `"0-g1…"`, not `0`"
+    (``GET /emptydb/_changes -> {"results":[],"last_seq":"0-g1AAAACbeJzL…","pending":0}``).
+    So an empty database's position is opaque: it is resumed from, never compared with 0."""
     empty = db.changes(ChangesQuery(since=0))
     assert empty.results == []
     put(db, {"_id": "a"})
@@ -1230,3 +1358,53 @@ def test_since_takes_zero_now_or_a_position_it_issued(db: Database) -> None:
     now = db.update_seq()  # what the endpoint resolves `since=now` to
     put(db, {"_id": "b"})
     assert [change.id for change in db.changes(ChangesQuery(since=now)).results] == ["b"]
+
+
+def test_since_takes_every_sequence_the_store_gave_as_a_client_sends_it_back(feed_db: Database) -> None:
+    """couchdb-3.5-behaviour.md section 1.4 (row 3): ``GET /db/_changes?since=0 -> 200``,
+    ``GET /db/_changes?since=now -> 200 {"results":[],"last_seq":"3-g1…","pending":0}``, and a
+    CouchDB sequence is accepted. A client sends a sequence back in a query string, plain or
+    JSON-quoted (``parse_since``): each one the store gave (a row's seq, ``last_seq``,
+    ``update_seq``) resumes as the value itself does. Rows compared as sets (row 1)."""
+    everything = feed_db.changes(ChangesQuery(since=feed_db.parse_since("0")))
+    assert sorted(ids_of(everything)) == ["a", "b", "c"]
+    now = feed_db.update_seq()  # what the endpoint resolves `since=now` to
+    assert feed_db.changes(ChangesQuery(since=now)).results == []
+    for seq in [*(row.seq for row in everything.results), everything.last_seq, now]:
+        expected = set(ids_of(feed_db.changes(ChangesQuery(since=seq))))
+        for spelled in (str(seq), json.dumps(seq)):
+            resumed = feed_db.changes(ChangesQuery(since=feed_db.parse_since(spelled)))
+            assert set(ids_of(resumed)) == expected, spelled
+    assert feed_db.changes(ChangesQuery(since=feed_db.parse_since(str(everything.last_seq)))).results == []
+
+
+def assert_own_format_or_bad_request(db: Database, raw: str) -> None:
+    """``since=raw`` is refused with 400 bad_request, or it is a real position: what follows it
+    is part of the feed, and a change written after its page arrives from that page's ``last_seq``."""
+    try:
+        page = db.changes(ChangesQuery(since=db.parse_since(raw)))
+    except CouchError as refused:
+        assert (refused.status, refused.error) == (400, "bad_request"), refused
+        return
+    assert set(ids_of(page)) <= {"a", "b", "c"}
+    put(db, {"_id": "later"})
+    assert ids_of(db.changes(ChangesQuery(since=page.last_seq))) == ["later"]
+
+
+@pytest.mark.parametrize("raw", ["1", "5", '"1"'])
+def test_an_integer_since_is_the_stores_own_format_or_a_bad_request(feed_db: Database, raw: str) -> None:
+    """couchdb-3.5-behaviour.md section 1.4 (row 3): "`GET /db/_changes?since=1 -> 400
+    {"error":"bad_request","reason":"Malformed sequence supplied in 'since' parameter."}`" and
+    "`since=5, since="1"` ... the same 400"; but "pouchdb-server uses integers ... and accepts
+    `since=2`", and the SQLite store's sequences are integers too, so there ``since=1`` is the
+    store's own format. Sequences are opaque, so a contract can only ask for one of the two:
+    a 400, or a real position; never a server error."""
+    assert_own_format_or_bad_request(feed_db, raw)
+
+
+@pytest.mark.parametrize("raw", ["abc", "1-abc"])
+def test_a_since_that_is_no_sequence_is_a_bad_request_or_a_real_position(feed_db: Database, raw: str) -> None:
+    """Section 1.4 (row 3): "`since=abc, since=1-abc` ... the same 400" on CouchDB. The SQLite
+    store reads a ``N-…`` value by its count (a replicator may quote CouchDB-style sequences),
+    so ``1-abc`` is its position 1 there; ``abc`` is 400 on both."""
+    assert_own_format_or_bad_request(feed_db, raw)
