@@ -312,6 +312,9 @@ def test_attachments_take_only_media_types_and_are_served_inert(db_url: str) -> 
     assert served.headers["X-Content-Type-Options"] == "nosniff"
     assert "sandbox" in served.headers["Content-Security-Policy"]
     assert served.headers["Content-Disposition"] == "attachment; filename*=UTF-8''page.html"
+    digest = requests.get(db_url + "/good", timeout=10).json()["_attachments"]["page.html"]["digest"]
+    assert served.headers["ETag"] == '"' + digest.removeprefix("md5-") + '"', \
+        "CouchDB 3.5's attachment ETag is the base64 digest without its md5- prefix (behaviour file, section 9)"
 
 
 def test_ids_with_a_slash_are_one_segment_when_encoded(db_url: str) -> None:
