@@ -7,7 +7,7 @@ import logging
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import api, cli, couch, errors, extensions, web
+from . import api, cli, couch, errors, extensions, mail, web
 from .access import identity
 from .config import Settings
 
@@ -26,6 +26,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO)
 
     extensions.init_store(app, settings)
+    mail.init_app(app, settings)
     identity.init_app(app)
     extensions.init_compress(app, settings)
     extensions.init_limiter(app)

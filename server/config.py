@@ -48,19 +48,40 @@ class Settings:
     retention_contact_days: int = 180
     retention_person_days: int = 730
     job_intervals: Mapping[str, int] = field(default_factory=dict)
+    # A resident's registration waits this long for its confirmation link to be opened.
+    registration_ttl_seconds: int = 86_400
+    # Where links in mails point (the web app's address, e.g. https://miteinander.landkreis-kassel.de).
+    # Unset, links use the address the request came to, which only the outbox (development) accepts.
+    public_url: str | None = None
+    # Mail: SMTP when a host is set (STARTTLS unless turned off; user and password optional),
+    # otherwise .eml files in the outbox directory (default: outbox/ in the data directory).
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_starttls: bool = True
+    smtp_user: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_timeout: float = 10.0
+    mail_from: str = "Miteinander <miteinander@localhost>"
+    outbox_dir: Path | None = None
+
+    @property
+    def outbox(self) -> Path:
+        """The directory the outbox transport writes mails to."""
+        return self.outbox_dir or self.data_dir / "outbox"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
         """Read ``MITEINANDER_*`` variables; unset ones keep their defaults.
 
-        :raises ValueError: if a number is not a number
+        :raises ValueError: if a number is not a number, or SMTP is set up without a public URL
+            (links in mails must not take the address from a request's Host header)
         """
         defaults = cls()
 
         def number(name: str, default: int) -> int:
             return int(environ.get(f"MITEINANDER_{name}", default))
 
-        return cls(
+        settings = cls(
             data_dir=Path(environ.get("MITEINANDER_DATA_DIR", str(defaults.data_dir))),
             storage="couchdb" if environ.get("COUCHDB_URL") else environ.get("MITEINANDER_STORAGE", defaults.storage),
             couchdb_url=environ.get("COUCHDB_URL") or None,
@@ -85,7 +106,20 @@ class Settings:
             retention_contact_days=number("RETENTION_CONTACT_DAYS", defaults.retention_contact_days),
             retention_person_days=number("RETENTION_PERSON_DAYS", defaults.retention_person_days),
             job_intervals=_intervals(environ.get("MITEINANDER_JOB_INTERVALS", "")),
+            registration_ttl_seconds=number("REGISTRATION_TTL_SECONDS", defaults.registration_ttl_seconds),
+            public_url=environ.get("MITEINANDER_PUBLIC_URL") or None,
+            smtp_host=environ.get("MITEINANDER_SMTP_HOST") or None,
+            smtp_port=number("SMTP_PORT", defaults.smtp_port),
+            smtp_starttls=environ.get("MITEINANDER_SMTP_STARTTLS", "1") != "0",
+            smtp_user=environ.get("MITEINANDER_SMTP_USER") or None,
+            smtp_password=environ.get("MITEINANDER_SMTP_PASSWORD") or None,
+            smtp_timeout=float(environ.get("MITEINANDER_SMTP_TIMEOUT", defaults.smtp_timeout)),
+            mail_from=environ.get("MITEINANDER_MAIL_FROM", defaults.mail_from),
+            outbox_dir=Path(environ["MITEINANDER_OUTBOX_DIR"]) if environ.get("MITEINANDER_OUTBOX_DIR") else None,
         )
+        if settings.smtp_host and not settings.public_url:
+            raise ValueError("MITEINANDER_SMTP_HOST needs MITEINANDER_PUBLIC_URL, the address links in mails open")
+        return settings
 
 
 def _intervals(spec: str) -> dict[str, int]:

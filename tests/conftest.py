@@ -90,6 +90,11 @@ class LiveServer:
         return f"http://{quote(email, safe='')}:{quote(password, safe='')}@127.0.0.1:{self.port}"
 
     @property
+    def outbox(self) -> Path:
+        """Where the server writes its mails (no SMTP host is set in tests)."""
+        return self.data_dir / "outbox"
+
+    @property
     def admin_url(self) -> str:
         return self.credentials_url(*ADMIN)
 

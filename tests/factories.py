@@ -1,5 +1,8 @@
 """Documents as the tests write them: valid for their type by default, every field overridable by keyword.
 
+At the end: a resident registering as the web app does, confirming through the link the
+server mails (read from its outbox directory).
+
 Each factory takes what tells its documents apart (ids, town, who) and fills in the rest;
 any other keyword becomes a field or replaces a default. Ids that a test does not give are
 fresh (:func:`tag`), so tests on a shared server never meet each other's documents.
@@ -7,8 +10,17 @@ fresh (:func:`tag`), so tests on a shared server never meet each other's documen
 
 from __future__ import annotations
 
+import re
 import uuid
-from typing import Any
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import requests
+
+if TYPE_CHECKING:
+    from tests.conftest import LiveServer
 
 NOW = "2026-11-21T10:00:00Z"
 ORG = "org:test-verein"
@@ -97,3 +109,59 @@ def replicated(doc_id: str, path: list[str], deleted: bool = False, **body: Any)
     if deleted:
         replica["_deleted"] = True
     return replica
+
+
+def receive_mails(outbox: Path, to: str) -> list[EmailMessage]:
+    """Every mail in ``outbox`` to ``to``, oldest first, taken out of it (as a mail client
+    fetches them), so that the outbox never keeps what a test means to be erased and a later
+    mail is told apart from an earlier one."""
+    found = []
+    for path in outbox.glob("*.eml") if outbox.exists() else []:
+        mail = message_from_bytes(path.read_bytes(), policy=policy.default)
+        if isinstance(mail, EmailMessage) and str(mail["To"]).lower() == to.lower():
+            found.append((path.stat().st_mtime_ns, path, mail))
+    for _, path, _ in found:
+        path.unlink()
+    return [mail for *_, mail in sorted(found, key=lambda entry: entry[0])]
+
+
+def receive_mail(outbox: Path, to: str) -> EmailMessage:
+    """The one mail in ``outbox`` to ``to``, taken out of it.
+
+    :raises AssertionError: unless exactly one mail went to ``to``
+    """
+    mails = receive_mails(outbox, to)
+    assert len(mails) == 1, f"{len(mails)} mails to {to} in {outbox}"
+    return mails[0]
+
+
+def mail_text(mail: EmailMessage) -> str:
+    """The plain-text body of ``mail``, decoded."""
+    return str(mail.get_content())
+
+
+def confirmation_token(mail: EmailMessage) -> str:
+    """The token of the confirmation link in ``mail``."""
+    found = re.search(r"/#/confirm/([\w-]+)", mail_text(mail))
+    assert found, mail_text(mail)
+    return found.group(1)
+
+
+def resident_form(email: str, password: str = "resident-pw-1", display_name: str = "Mina Testfrau",
+                  municipality: str = "Baunatal", **fields: Any) -> dict[str, Any]:
+    """What the web app's registration form sends, with consent."""
+    return {"email": email, "password": password, "display_name": display_name, "municipality": municipality,
+            "languages": ["de"], "consent": True, **fields}
+
+
+def register_resident(server: LiveServer, email: str, password: str = "resident-pw-1", **fields: Any
+                      ) -> requests.Response:
+    """Register a resident and open the link mailed to them: the confirmation's answer (201
+    with the session: ``token``, ``user_id``, ``role``)."""
+    asked = requests.post(server.url + "/api/auth/register", json=resident_form(email, password, **fields),
+                          timeout=30)
+    assert asked.status_code == 202, asked.text
+    token = confirmation_token(receive_mail(server.outbox, email))
+    confirmed = requests.post(server.url + "/api/auth/register/confirm", json={"token": token}, timeout=30)
+    assert confirmed.status_code == 201, confirmed.text
+    return confirmed

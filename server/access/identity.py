@@ -24,6 +24,7 @@ PUBLIC_ENDPOINTS: dict[str, frozenset[str]] = {
     "couch.up": frozenset({"GET", "HEAD"}),
     "auth.Token": frozenset({"POST"}),  # logging in; logging out (DELETE) needs the session
     "auth.Registration": frozenset({"POST"}),
+    "auth.RegistrationConfirmation": frozenset({"POST"}),
     "api-docs.openapi_json": frozenset({"GET", "HEAD"}),
     "api-docs.openapi_swagger_ui": frozenset({"GET", "HEAD"}),
     "swagger_ui_assets": frozenset({"GET", "HEAD"}),

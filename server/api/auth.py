@@ -1,11 +1,11 @@
-"""Logging in, logging out, and residents registering themselves."""
+"""Logging in, logging out, and residents registering themselves (confirmed by e-mail)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import current_app
+from flask import current_app, request
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
@@ -13,6 +13,7 @@ from schemas.languages import LANGUAGES
 from schemas.municipalities import MUNICIPALITIES
 
 from ..extensions import get_store, limiter
+from ..mail import get_mailer
 from ..services import accounts, residents
 from .blueprint import AUTHENTICATED, Blueprint
 from .context import request_context
@@ -39,7 +40,8 @@ class TokenSchema(Schema):
 class RegistrationSchema(Schema):
     email = fields.Email(required=True)
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=10, max=1024))
-    display_name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    display_name = fields.String(required=True, validate=[validate.Length(min=1, max=120),
+                                                          validate.Regexp(r"[\s\S]*\S", error="Name is blank.")])
     municipality = fields.String(required=True, validate=validate.OneOf(MUNICIPALITIES))
     languages = fields.List(fields.String(validate=validate.OneOf(LANGUAGES)), load_default=list)
     consent = fields.Boolean(required=True, metadata={"enum": [True],
@@ -53,9 +55,13 @@ def _token_response(account: accounts.Account, device_id: str | None, device_nam
     return {"token": token, "user_id": account.user_id, "role": account.role, "expires_in": int(ttl.total_seconds())}
 
 
+# Guesses and floods (of passwords, addresses, mails and links) are bounded per client address.
+_per_address = limiter.limit(lambda: current_app.config["SETTINGS"].login_rate, methods=["POST"])
+
+
 @blp.route("/token")
 class Token(MethodView):
-    decorators = [limiter.limit(lambda: current_app.config["SETTINGS"].login_rate, methods=["POST"])]
+    decorators = [_per_address]
 
     @blp.arguments(CredentialsSchema)
     @blp.response(201, TokenSchema)
@@ -77,21 +83,52 @@ class Token(MethodView):
             accounts.revoke_token(ctx.store, ctx.principal.token_id)
 
 
+class RegistrationSentSchema(Schema):
+    status = fields.String(required=True, metadata={"enum": ["confirmation_sent"], "description":
+        "a link to confirm went to the address; if it has an account already, a note to its owner instead"})
+
+
+class ConfirmationSchema(Schema):
+    token = fields.String(required=True, validate=validate.Length(max=200),
+                          metadata={"description": "the token from the link in the mail"})
+
+
+def _app_url() -> str:
+    """Where links in mails point: the configured public address; without one (development,
+    mails to the outbox) the address this request came to."""
+    return current_app.config["SETTINGS"].public_url or request.host_url
+
+
 @blp.route("/register")
 class Registration(MethodView):
-    decorators = [limiter.limit(lambda: current_app.config["SETTINGS"].login_rate, methods=["POST"])]
+    decorators = [_per_address]
 
     @blp.arguments(RegistrationSchema)
-    @blp.response(201, TokenSchema)
-    @blp.errors(409, 429, 503)
+    @blp.response(202, RegistrationSentSchema)
+    @blp.errors(429, 503)
     @blp.doc(security=[])
     def post(self, form: dict[str, Any]) -> dict[str, Any]:
-        """Register as a resident, with explicit consent; answers with a session."""
+        """Register as a resident, with explicit consent; a link to confirm goes to the address."""
         if not form["consent"]:
             fail(422, "Registration needs your consent to store your name, languages and town.")
-        try:
-            account = residents.register_resident(get_store(), current_app.config["SETTINGS"].main_db, form,
-                                                  datetime.now(UTC))
-        except accounts.AccountError as error:
-            fail(409, str(error))
+        settings = current_app.config["SETTINGS"]
+        residents.request_registration(get_store(), get_mailer(), form, datetime.now(UTC),
+                                       timedelta(seconds=settings.registration_ttl_seconds), _app_url().rstrip("/"))
+        return {"status": "confirmation_sent"}
+
+
+@blp.route("/register/confirm")
+class RegistrationConfirmation(MethodView):
+    decorators = [_per_address]
+
+    @blp.arguments(ConfirmationSchema)
+    @blp.response(201, TokenSchema)
+    @blp.errors(404, 429, 503)
+    @blp.doc(security=[])
+    def post(self, confirmation: dict[str, Any]) -> dict[str, Any]:
+        """Confirm a registration with the token from the mail; answers with a session."""
+        account = residents.confirm_registration(get_store(), current_app.config["SETTINGS"].main_db,
+                                                 confirmation["token"], datetime.now(UTC))
+        if account is None:
+            fail(404, "This link is invalid or has expired.")
         return _token_response(account, None)

@@ -23,7 +23,7 @@ from sync.storage import Store
 from sync.storage.base import AllDocsQuery
 
 from ..config import Settings
-from ..services import maintenance
+from ..services import accounts, maintenance
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +44,9 @@ JOBS: dict[str, Job] = {
     job.name: job
     for job in (
         Job("conflicts", 60, lambda store, s, now: maintenance.resolve_conflicts(store, s.main_db, now)),
-        Job("retention", 86_400, lambda store, s, now: maintenance.apply_retention(
-            store, s.main_db, now, s.retention_contact_days, s.retention_person_days)),
+        Job("retention", 86_400, lambda store, s, now: {**maintenance.apply_retention(
+            store, s.main_db, now, s.retention_contact_days, s.retention_person_days),
+            "registrations": accounts.forget_expired_pending(store, now)}),
         Job("summary", 86_400, lambda store, s, now: maintenance.coordinator_summary(store, s.main_db, now)),
     )
 }

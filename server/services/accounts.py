@@ -21,7 +21,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from sync import errors
-from sync.storage import Store
+from sync.storage import Database, Store
 from sync.storage.base import AllDocsQuery
 
 from ..access.policy import ASSIGNABLE_ROLES, ROLES, Principal
@@ -147,16 +147,35 @@ def create_account(store: Store, email: str, role: str, password: str, now: date
 
     :raises AccountError: for an unknown role, a short password, a name over 120 characters or an email in use
     """
+    if len(password) < 10:
+        raise AccountError("password must have at least 10 characters")
+    _check_account(email, role, display_name)
+    return create_hashed_account(store, email, role, hash_password(password), now, municipalities=municipalities,
+                                 organizations=organizations, person_id=person_id, user_id=user_id,
+                                 display_name=display_name)
+
+
+def _check_account(email: str, role: str, display_name: str | None) -> None:
     if display_name is not None and not 0 < len(display_name.strip()) <= 120:
         raise AccountError("name must have 1 to 120 characters")
     if role not in ROLES:
         raise AccountError(f"role must be one of {', '.join(ROLES)}")
-    if len(password) < 10:
-        raise AccountError("password must have at least 10 characters")
     if "@" not in email:
         raise AccountError("email is not valid")
+
+
+def create_hashed_account(store: Store, email: str, role: str, password_hash: str, now: datetime, *,
+                          municipalities: tuple[str, ...] = (), organizations: tuple[str, ...] = (),
+                          person_id: str | None = None, user_id: str | None = None,
+                          display_name: str | None = None) -> Account:
+    """Create an account whose password was hashed before (a confirmed registration), in one
+    write that claims the address: of parallel creations with one address, one succeeds.
+
+    :raises AccountError: for an unknown role, a name over 120 characters or an email in use
+    """
+    _check_account(email, role, display_name)
     doc = {"_id": account_doc_id(email), "email": email.strip().lower(), "role": role,
-           "user_id": user_id or f"user:{uuid.uuid4().hex[:16]}", "password_hash": hash_password(password),
+           "user_id": user_id or f"user:{uuid.uuid4().hex[:16]}", "password_hash": password_hash,
            "municipalities": list(municipalities), "organizations": list(organizations),
            "person_id": person_id, "revoked": False, "created_at": now.isoformat(),
            "display_name": display_name.strip() if display_name else None}
@@ -235,6 +254,68 @@ def issue_token(store: Store, account: Account, now: datetime, ttl: timedelta, d
     return token
 
 
+# -- registrations waiting for confirmation ------------------------------------------------
+# A resident's registration is kept beside the accounts until the link mailed to the address
+# is opened: the form, the password's hash (never the password) and the expiry, under the
+# SHA-256 of the link's single-use token. Nothing of it outlives its expiry (24 h by default).
+
+
+def save_pending(store: Store, email: str, fields: dict[str, Any], now: datetime, ttl: timedelta) -> str:
+    """Keep a registration of ``email`` until it is confirmed or expires.
+
+    :param fields: what the account and person record will be made of (password hash included)
+    :returns: the single-use token that confirms it; only its hash is stored
+    """
+    token = secrets.token_urlsafe(32)
+    _write(store, {**fields, "_id": _pending_id(token), "email": email.strip().lower(),
+                   "created_at": now.isoformat(), "expires_at": (now + ttl).isoformat()})
+    return token
+
+
+def take_pending(store: Store, token: str, now: datetime) -> dict[str, Any] | None:
+    """The registration ``token`` confirms, consumed: a second call with the same token, also a
+    parallel one, gets None, as do unknown and expired tokens (an expired one is removed)."""
+    if not token:
+        return None
+    doc = _read(store, _pending_id(token))
+    if doc is None:
+        return None
+    with store.database(ACCOUNTS_DB) as database:
+        try:  # the claim: of parallel confirmations, one deletes this revision
+            database.put({"_id": doc["_id"], "_rev": doc["_rev"], "_deleted": True})
+        except errors.CouchError as error:
+            if error.error == "conflict":
+                return None
+            raise
+        _purge_quietly(database, [doc["_id"]])
+    return doc if datetime.fromisoformat(doc["expires_at"]) > now else None
+
+
+def forget_expired_pending(store: Store, now: datetime) -> int:
+    """Remove registrations whose link expired unopened; returns how many."""
+    with store.database(ACCOUNTS_DB) as database:
+        expired = [row["doc"] for row in database.all_docs(_PENDING_RANGE)["rows"]
+                   if datetime.fromisoformat(row["doc"]["expires_at"]) <= now]
+        if expired:
+            database.bulk_docs([{"_id": doc["_id"], "_rev": doc["_rev"], "_deleted": True} for doc in expired])
+            _purge_quietly(database, [doc["_id"] for doc in expired])
+    return len(expired)
+
+
+def _purge_quietly(database: Database, doc_ids: list[str]) -> None:
+    """Purge deleted registrations, so that no old revision keeps the form; a server that
+    cannot purge (pouchdb-server) keeps tombstones, which hold nothing but the token's hash."""
+    try:
+        database.purge(doc_ids)
+    except errors.CouchError as error:
+        if error.status != 501:
+            raise
+
+
+def _pending_id(token: str) -> str:
+    return "pending:" + hashlib.sha256(token.encode()).hexdigest()
+
+
 # How often a token's last use is written down: often enough to tell a silent tablet, rarely
 # enough that syncing does not turn every read into a write.
 SEEN_EVERY = timedelta(minutes=10)
@@ -298,7 +379,8 @@ def revoke_account(store: Store, email: str) -> bool:
 
 
 def erase_account(store: Store, user_id: str) -> bool:
-    """Purge the account of ``user_id`` and its sessions (erasure of a resident's data).
+    """Purge the account of ``user_id``, its sessions and any registration still waiting for
+    confirmation with its address (erasure of a resident's data).
 
     Accounts are few; finding one by user id reads them all, which an erasure can afford.
     """
@@ -309,7 +391,9 @@ def erase_account(store: Store, user_id: str) -> bool:
             return False
         emails = {doc["email"] for doc in found}
         tokens = [row["id"] for row in database.all_docs(_TOKEN_RANGE)["rows"] if row["doc"].get("email") in emails]
-        database.purge([doc["_id"] for doc in found] + tokens)
+        pending = [row["id"] for row in database.all_docs(_PENDING_RANGE)["rows"]
+                   if row["doc"].get("email") in emails]
+        database.purge([doc["_id"] for doc in found] + tokens + pending)
     return True
 
 
@@ -369,3 +453,4 @@ def _session_id(token_id: str) -> str:
 
 _ACCOUNT_RANGE = AllDocsQuery.prefixed("account:")
 _TOKEN_RANGE = AllDocsQuery.prefixed("token:")
+_PENDING_RANGE = AllDocsQuery.prefixed("pending:")

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import requests
 
+from tests import factories
 from tests.conftest import ADMIN, LiveServer, PouchDBServer, User
 
 NOW = "2026-11-21T10:00:00Z"
@@ -135,10 +136,7 @@ def contact(tag: str, who: dict[str, Any] | str, municipality: str, **fields: An
 
 def _resident(server: LiveServer, name: str, municipality: str) -> Actor:
     email = f"resident-{uuid.uuid4().hex[:8]}@test.example"
-    registered = requests.post(server.url + "/api/auth/register", json={
-        "email": email, "password": "resident-pw-1", "display_name": name, "municipality": municipality,
-        "languages": ["de"], "consent": True}, timeout=30)
-    assert registered.status_code == 201, registered.text
+    registered = factories.register_resident(server, email, display_name=name, municipality=municipality)
     actor = Actor(User(email, "resident-pw-1", registered.json()["user_id"], server))
     actor.person_id = next(doc_id for doc_id in actor.changed_ids() if doc_id.startswith("person:"))
     return actor

@@ -1,5 +1,6 @@
 """M2: after an erasure nothing names the person: no store file, audit record, conflict
-record, tombstone or log line holds their name, address or message."""
+record, tombstone, registration waiting for confirmation or log line holds their name,
+address or message."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import requests
 
+from tests import factories
 from tests.attacks.conftest import NOW, Actor, County, contact, event, organization, registration
 from tests.conftest import User
 
@@ -28,10 +30,12 @@ def _conflicted_contact_request(county: County, resident: Actor, tag: str, messa
 def test_an_erased_resident_leaves_nothing_in_any_store_file(county: County) -> None:
     tag = county.tag()
     name, email, message = f"Erika Mustermann {tag}", f"erika-{tag}@test.example", f"Geheimnis {tag}"
-    registered = requests.post(county.server.url + "/api/auth/register", json={
-        "email": email, "password": "resident-pw-1", "display_name": name, "municipality": "Baunatal",
-        "languages": ["de"], "consent": True}, timeout=30)
-    assert registered.status_code == 201, registered.text
+    # A second registration with the address, never confirmed, waits in the accounts database.
+    waiting = requests.post(county.server.url + "/api/auth/register",
+                            json=factories.resident_form(email, display_name=name), timeout=30)
+    assert waiting.status_code == 202, waiting.text
+    factories.receive_mail(county.server.outbox, email)
+    registered = factories.register_resident(county.server, email, display_name=name)
     resident = Actor(User(email, "resident-pw-1", registered.json()["user_id"], county.server))
     person_id = resident.person_id = next(i for i in resident.changed_ids() if i.startswith("person:"))
     org = organization(tag, "Baunatal")
@@ -71,10 +75,7 @@ def test_after_an_erasure_the_old_password_opens_nothing_even_for_a_new_account_
     email = f"again-{tag}@test.example"
 
     def register(password: str) -> Actor:
-        answer = requests.post(county.server.url + "/api/auth/register", json={
-            "email": email, "password": password, "display_name": f"Wieder {tag}", "municipality": "Baunatal",
-            "consent": True}, timeout=30)
-        assert answer.status_code == 201, answer.text
+        answer = factories.register_resident(county.server, email, password, display_name=f"Wieder {tag}")
         actor = Actor(User(email, password, answer.json()["user_id"], county.server))
         actor.person_id = next(i for i in actor.changed_ids() if i.startswith("person:"))
         return actor

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import requests
 
+from tests import factories
 from tests.conftest import ADMIN, LiveServer, User
 from tests.factories import (
     NOW,
@@ -74,10 +75,8 @@ def world(server: LiveServer) -> World:
     coordinator = server.create_user("coordinator", "municipality:Baunatal")
     volunteer = server.create_user("volunteer")
     email = f"resident-{tag}@test.example"
-    registered = requests.post(server.url + "/api/auth/register", json={
-        "email": email, "password": "resident-pw-1", "display_name": "Ahmad Rahimi",
-        "municipality": "Vellmar", "languages": ["prs", "de"], "consent": True}, timeout=30)
-    assert registered.status_code == 201, registered.text
+    registered = factories.register_resident(server, email, display_name="Ahmad Rahimi", municipality="Vellmar",
+                                             languages=["prs", "de"])
     resident = User(email, "resident-pw-1", registered.json()["user_id"], server)
     own = requests.get(resident.db_url() + "/_changes", params={"include_docs": "true"}, timeout=10).json()
     resident_person = next(row["id"] for row in own["results"] if row["id"].startswith("person:"))

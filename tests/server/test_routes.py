@@ -75,3 +75,6 @@ def test_logins_are_rate_limited(strict_server: LiveServer) -> None:
     assert [response.status_code for response in attempts] == [401, 401, 401, 429, 429]
     registrations = [requests.post(strict_server.url + "/api/auth/register", json={}, timeout=10) for _ in range(4)]
     assert registrations[-1].status_code == 429
+    links = [requests.post(strict_server.url + "/api/auth/register/confirm", json={"token": "guess"}, timeout=10)
+             for _ in range(4)]
+    assert [response.status_code for response in links] == [404, 404, 404, 429]

@@ -28,6 +28,7 @@ NAVIGATION.admin = NAVIGATION.coordinator;
 const ROUTES = [
   [/^#\/login$/, null, login.loginScreen],
   [/^#\/register$/, null, login.registerScreen],
+  [/^#\/confirm(?:\/(.+))?$/, null, login.confirmScreen],
   [/^#\/v$/, ['volunteer'], volunteer.eventsScreen],
   [/^#\/v\/event\/(.+)$/, ['volunteer'], volunteer.eventScreen],
   [/^#\/v\/hours(?:\/(.+))?$/, ['volunteer'], volunteer.hoursScreen],

@@ -8,6 +8,7 @@ import { json } from './api.js';
 
 const SESSION_KEY = 'miteinander.session';
 const DEVICE_KEY = 'miteinander.device';
+const REGISTRATION_KEY = 'miteinander.registration';
 
 export function deviceId() {
   let id = localStorage.getItem(DEVICE_KEY);
@@ -61,10 +62,26 @@ export async function login(email, password) {
   return store(answer, { email: email.trim().toLowerCase() });
 }
 
-// Self-registration of a resident; needs the network (the account is made on the server).
+// Self-registration of a resident; needs the network. The server mails a link that confirms
+// it, and answers the same whether or not the address has an account. The address and town
+// are remembered on this device, so that a session begun by opening the link here knows them.
 export async function register(form) {
-  const answer = await json('/api/auth/register', { method: 'POST', body: form });
-  return store(answer, { email: form.email.trim().toLowerCase(), municipality: form.municipality });
+  await json('/api/auth/register', { method: 'POST', body: form });
+  localStorage.setItem(REGISTRATION_KEY, JSON.stringify({
+    email: form.email.trim().toLowerCase(), municipality: form.municipality }));
+}
+
+// Opening the link from the mail: the server makes the account and answers with a session.
+export async function confirm(token) {
+  const answer = await json('/api/auth/register/confirm', { method: 'POST', body: { token } });
+  let remembered = {};
+  try {
+    remembered = JSON.parse(localStorage.getItem(REGISTRATION_KEY)) || {};
+  } catch {
+    // nothing remembered: the link was opened on another device
+  }
+  localStorage.removeItem(REGISTRATION_KEY);
+  return store(answer, { email: remembered.email, municipality: remembered.municipality });
 }
 
 // Ends the token on the server if we can reach it; the local session ends either way.

@@ -109,6 +109,27 @@ async function screenshot(page, name) {
   report.screenshots.push(file);
 }
 
+// The link in the one mail to ``address`` in the server's outbox (the .eml files a server
+// without SMTP writes), taken out of the outbox as a mail client would.
+async function confirmationLink(address) {
+  const deadline = Date.now() + WAIT;
+  while (Date.now() < deadline) {
+    for (const name of fs.existsSync(args.outbox) ? fs.readdirSync(args.outbox) : []) {
+      if (!name.endsWith('.eml')) continue;
+      const file = path.join(args.outbox, name);
+      const mail = fs.readFileSync(file, 'utf8');
+      if (!new RegExp(`^To: ${address.replace(/[.+]/g, '\\$&')}\\s*$`, 'mi').test(mail)) continue;
+      fs.unlinkSync(file);
+      const text = mail.replace(/=\r?\n/g, ''); // quoted-printable soft line breaks
+      const link = text.match(/https?:\/\/\S+\/#\/confirm\/[\w-]+/);
+      if (!link) throw new Error('the mail has no confirmation link');
+      return link[0];
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no mail to ${address} in ${args.outbox}`);
+}
+
 async function login(page, email, password, base = args.base) {
   await page.goto(`${base}/#/login`);
   await page.fill('input[name=email]', email);
@@ -481,6 +502,18 @@ async function residentAndCoordinator(browser) {
   await form.locator('input[name=languages][value=de]').check();
   await form.locator('#consent').check();
   await form.locator('button[type=submit]').click();
+  // No account yet: the app asks her to open the link the server mailed her.
+  await page.waitForSelector('.screen.register .mailbox');
+  report.register_sent = await page.locator('.screen.register').innerText();
+  report.register_sent_focus = await page.evaluate(() => document.activeElement.tagName);
+  await screenshot(page, 'register-sent-de');
+  // A wrong link says so, and offers to register again or to log in.
+  await page.goto(`${args.base}/#/confirm/not-a-real-token`);
+  await page.waitForSelector('.screen.confirm .notice.error');
+  report.confirm_invalid = await page.locator('.screen.confirm .notice.error').innerText();
+  await screenshot(page, 'confirm-invalid-de');
+  // The link from her mail (the server's outbox): it opens the app, which confirms and signs her in.
+  await page.goto(await confirmationLink(resident.email));
   await page.waitForFunction(() => location.hash === '#/r');
   await synced(page);
   report.resident_safe_shown = await page.locator('#sync-status .safe').count();

@@ -123,6 +123,7 @@ def run(server: LiveServer, web_app: None, tmp_path_factory: pytest.TempPathFact
                 "municipality": TOWN}
     args = {
         "base": server.url,
+        "outbox": str(server.outbox),
         "chromium": str(CHROMIUM),
         "screenshots": str(SCREENSHOTS),
         "volunteer": {"volunteer": credentials(volunteer), "event": {
@@ -352,6 +353,11 @@ def test_a_resident_registers_and_asks_for_contact_which_a_coordinator_takes_on(
         "Das Passwort ist zu kurz: Es braucht mindestens 10 Zeichen.", "Bitte Ihren Wohnort wählen.",
         "Ohne Ihre Einwilligung können wir kein Konto anlegen. Bitte lesen Sie den Text und setzen Sie das Häkchen."]
     assert report["register_hash_after_errors"] == "#/register"
+    assert report["register_sent"].startswith("Bitte prüfen Sie Ihr Postfach"), report["register_sent"]
+    assert f"eine E-Mail an {resident['email']} geschickt" in report["register_sent"]
+    assert report["register_sent_focus"] == "H1", "the new heading takes the focus, so a screen reader reads it"
+    assert report["confirm_invalid"] == ("Dieser Link ist ungültig oder abgelaufen. Bitte registrieren Sie sich "
+                                         "noch einmal – oder melden Sie sich an, wenn Ihr Konto schon bestätigt ist.")
     assert report["resident_safe_shown"] == 0 and report["volunteer_safe_shown"] == 1
 
 
@@ -404,7 +410,8 @@ def test_every_tap_target_is_at_least_44_px_on_the_tablet(run: dict[str, Any]) -
     """Buttons, links, fields and checkbox labels on every screen of every role, at 1024x768
     (links inside a sentence excepted, WCAG 2.5.8; see ``tapTargets`` in browser.mjs)."""
     measured = run["report"]["tap_targets"]
-    screens = {"login-ar", "register-de", "volunteer-de", "volunteer-checkin-offline-de", "volunteer-walkin-de",
+    screens = {"login-ar", "register-de", "register-sent-de", "confirm-invalid-de",
+               "volunteer-de", "volunteer-checkin-offline-de", "volunteer-walkin-de",
                "volunteer-hours-de", "resident-de", "resident-contact-de", "resident-data-de", "coordinator-de",
                "coordinator-contacts-de", "coordinator-hours-de", "coordinator-conflicts-de",
                "coordinator-reports-de", "coordinator-ar", "admin-devices-de"}

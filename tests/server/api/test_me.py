@@ -16,10 +16,7 @@ from tests.server.api import seed, team
 def test_a_resident_gets_everything_stored_about_them_and_nobody_elses(server: LiveServer) -> None:
     email = f"resident-{uuid.uuid4().hex[:8]}@test.example"
     password = f"pw-{uuid.uuid4().hex}"
-    registered = requests.post(server.url + "/api/auth/register", json={
-        "email": email, "password": password, "display_name": "Mina Testfrau", "municipality": "Baunatal",
-        "languages": ["fa"], "consent": True}, timeout=30)
-    assert registered.status_code == 201, registered.text
+    registered = f.register_resident(server, email, password, display_name="Mina Testfrau", languages=["fa"])
     token = registered.json()["token"]
     bearer = {"Authorization": f"Bearer {token}"}
     event = f.event(f"event:{f.tag()}", "Baunatal", created_at=f.NOW)
@@ -50,10 +47,7 @@ def test_copies_of_ones_data_are_bounded_per_address(tmp_path: Path) -> None:
     # One worker: the counts live in each worker's memory (README, "Fairness and limits").
     live = LiveServer(tmp_path, env={"MITEINANDER_LOGIN_RATE": "3/minute", "WEB_WORKERS": "1"}).start()
     try:
-        registered = requests.post(live.url + "/api/auth/register", json={
-            "email": "copy@test.example", "password": "resident-pw-1", "display_name": "Mina Kopie",
-            "municipality": "Baunatal", "consent": True}, timeout=30)
-        assert registered.status_code == 201, registered.text
+        registered = f.register_resident(live, "copy@test.example", display_name="Mina Kopie")
         bearer = {"Authorization": f"Bearer {registered.json()['token']}"}
         statuses = [requests.get(live.url + "/api/me/data", headers=bearer, timeout=30).status_code
                     for _ in range(4)]

@@ -1,4 +1,5 @@
-// Logging in, and residents registering themselves (both need the network).
+// Logging in, residents registering themselves, and the link from the registration mail
+// that confirms it (all need the network).
 
 import domain from '../domain.json';
 import { field, fieldError, h, notice, replaceChildren, select } from '../dom.js';
@@ -25,7 +26,6 @@ function offlineHint(message) {
 function errorText(err) {
   if (err.offline) return t('error.offline');
   if (err.status === 401) return t('login.wrong');
-  if (err.status === 409) return t('register.exists');
   if (err.status === 429) return t('error.tooMany');
   return `${t('error.generic')} (${err.message})`;
 }
@@ -123,7 +123,7 @@ export function registerScreen(app) {
       button.disabled = true;
       notice(message, t('register.busy'));
       try {
-        const session = await sessions.register({
+        await sessions.register({
           email: email.value,
           password: password.value,
           display_name: name.value.trim(),
@@ -131,7 +131,8 @@ export function registerScreen(app) {
           languages: languages.map((label) => label.firstChild).filter((box) => box.checked).map((box) => box.value),
           consent: consent.checked,
         });
-        await app.signedIn(session);
+        replaceChildren(section, mailboxCard(email.value.trim()));
+        section.querySelector('h1').focus();
       } catch (err) {
         notice(message, errorText(err), 'error');
         button.disabled = false;
@@ -151,5 +152,40 @@ export function registerScreen(app) {
   button,
   h('p', { class: 'alternative' }, h('a', { href: '#/login' }, t('register.haveAccount'))));
   consent.setAttribute('aria-describedby', 'consent-text');
-  return { el: h('section', { class: 'screen register' }, form), title: t('register.title'), destroy: hint.cleanup };
+  const section = h('section', { class: 'screen register' }, form);
+  return { el: section, title: t('register.title'), destroy: hint.cleanup };
+}
+
+// After registering: the same words whether or not the address has an account (the server
+// mailed either a link or a note to the owner), so the screen tells nobody which.
+function mailboxCard(address) {
+  return h('div', { class: 'card narrow mailbox' },
+    h('h1', { tabindex: '-1' }, t('register.sentTitle')),
+    h('p', { class: 'lead', role: 'status' }, t('register.sent', { email: address })),
+    h('p', {}, t('register.sentSpam')),
+    h('p', { class: 'alternative' }, h('a', { href: '#/login' }, t('register.toLogin'))));
+}
+
+// The link from the mail: confirm the registration, and sign in with the session it gives.
+export function confirmScreen(app, token) {
+  const message = h('div', { class: 'message' });
+  const links = h('p', { class: 'alternative links', hidden: true },
+    h('a', { href: '#/register' }, t('confirm.again')), h('a', { href: '#/login' }, t('register.toLogin')));
+  const card = h('div', { class: 'card narrow' }, h('h1', {}, t('confirm.title')), message, links);
+  notice(message, t('confirm.busy'));
+  const failed = (text) => {
+    notice(message, text, 'error');
+    links.hidden = false;
+  };
+  (async () => {
+    if (!token) return failed(t('confirm.invalid'));
+    try {
+      await app.signedIn(await sessions.confirm(token));
+    } catch (err) {
+      if (err.status === 404) failed(t('confirm.invalid'));
+      else if (err.offline) failed(t('register.needsNetwork'));
+      else failed(errorText(err));
+    }
+  })();
+  return { el: h('section', { class: 'screen confirm' }, card), title: t('confirm.title') };
 }
