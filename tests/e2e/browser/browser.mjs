@@ -289,7 +289,7 @@ async function volunteerOffline(browser) {
     return error.innerText();
   };
   report.hours = { input_type: await page.getAttribute('form input[name=hours]', 'type'),
-    inputmode: await page.getAttribute('form input[name=hours]', 'inputmode') };
+    inputmode: await page.getAttribute('form input[name=hours]', 'inputmode'), date: today };
   await page.fill('form input[name=hours]', '15');
   report.hours.too_long = await hoursError();
   await page.fill('form input[name=hours]', '1,5');
