@@ -14,6 +14,8 @@ from schemas.programmes import PROGRAMMES
 EVENT_KINDS: tuple[str, ...] = (
     "encounter", "course", "training", "fair", "information", "sports", "culture", "language_cafe", "other",
 )
+# Seats at one event: a village hall's, or a county fair's; a bound so that no number breaks a sum or a form.
+CAPACITY = validate.Range(min=0, max=100_000)
 
 
 class EventSchema(DocumentSchema):
@@ -29,7 +31,7 @@ class EventSchema(DocumentSchema):
     place = fields.String(required=True, validate=validate.Length(1, 200))
     start = IsoDateTime(required=True)
     end = IsoDateTime(required=True)
-    capacity = fields.Integer(strict=True, validate=validate.Range(min=0))
+    capacity = fields.Integer(strict=True, validate=CAPACITY)
     organization_id = Reference("org:", required=True)
     programme = fields.String(validate=validate.OneOf(PROGRAMMES))
     assigned_volunteers = fields.List(Reference("user:"), load_default=list)

@@ -9,7 +9,7 @@ from flask.views import MethodView
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from schemas import DocumentInvalid
-from schemas.event import EVENT_KINDS
+from schemas.event import CAPACITY, EVENT_KINDS
 from schemas.fields import IsoDateTime, Municipality, Reference, TranslatedText, require_german
 from schemas.programmes import PROGRAMMES
 
@@ -58,7 +58,7 @@ class _EventFields(Schema):
     place = fields.String(validate=validate.Length(1, 200))
     start = IsoDateTime()
     end = IsoDateTime()
-    capacity = fields.Integer(strict=True, validate=validate.Range(min=0), allow_none=True)
+    capacity = fields.Integer(strict=True, validate=CAPACITY, allow_none=True)
     programme = fields.String(validate=validate.OneOf(PROGRAMMES), allow_none=True)
 
 

@@ -9,6 +9,7 @@ import pytest
 from schemas import validate_document
 from tests.schemas.examples import DROP, changed, example, reason_for
 
+SEATS = "Must be greater than or equal to 0 and less than or equal to 100000."
 OPTIONAL = ("updated_at", "description", "capacity", "programme", "assigned_volunteers")
 
 
@@ -54,7 +55,8 @@ def test_event_may_end_when_or_after_it_starts(start: str, end: str) -> None:
     pytest.param({"end": "2026-11-21T14:59:59+01:00"}, "event.end: Must not be before start.", id="end-before-start"),
     pytest.param({"end": "2026-11-21T13:30:00Z"}, "event.end: Must not be before start.",
                  id="end-before-start-in-another-offset"),
-    pytest.param({"capacity": -1}, "event.capacity: Must be greater than or equal to 0.", id="capacity-negative"),
+    pytest.param({"capacity": -1}, f"event.capacity: {SEATS}", id="capacity-negative"),
+    pytest.param({"capacity": 100_001}, f"event.capacity: {SEATS}", id="capacity-beyond-any-hall"),
     pytest.param({"capacity": 2.5}, "event.capacity: Not a valid integer.", id="capacity-float"),
     pytest.param({"capacity": "30"}, "event.capacity: Not a valid integer.", id="capacity-string"),
     pytest.param({"organization_id": "vips"}, "event.organization_id: Must be an id starting with 'org:'.",
