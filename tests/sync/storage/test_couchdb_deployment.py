@@ -20,7 +20,8 @@ DOCKER = ROOT / "docker"
 NODES = ["couchdb1", "couchdb2", "couchdb3"]
 GATEWAYS = ["gateway1", "gateway2"]
 ENV = {"COUCHDB_USER": "admin", "COUCHDB_PASSWORD": "pw", "COUCHDB_SECRET": "s", "COUCHDB_COOKIE": "c",
-       "COUCHDB_UUID": "u"}
+       "COUCHDB_UUID": "u", "PUBLIC_URL": "https://m.example", "SMTP_HOST": "smtp.example", "SMTP_PORT": "587",
+       "SMTP_USER": "", "SMTP_PASSWORD": "", "MAIL_FROM": "m@example"}
 
 
 def compose() -> dict[str, Any]:
@@ -31,7 +32,7 @@ def compose() -> dict[str, Any]:
 
 def interpolated(value: str) -> str:
     """Compose's ``${VAR}`` / ``${VAR:?message}`` with the example values."""
-    return re.sub(r"\$\{(\w+)(?::\?[^}]*)?\}", lambda match: ENV[match.group(1)], value)
+    return re.sub(r"\$\{(\w+)(?::[?-][^}]*)?\}", lambda match: ENV[match.group(1)], value)
 
 
 def test_three_couchdb_nodes_share_secret_and_cookie_with_their_own_names() -> None:
@@ -125,3 +126,17 @@ else:
     again = subprocess.run(["sh", str(DOCKER / "couchdb-setup.sh")], env=env, capture_output=True,  # noqa: S603,S607
                            text=True, timeout=30, check=False)
     assert again.returncode == 0 and "already set up" in again.stdout
+
+
+def test_every_gateway_and_the_jobs_send_mail_through_smtp_to_the_public_address() -> None:
+    """Without an SMTP host a gateway writes mails to an outbox file (development): in the
+    cluster every mail must leave, and links must name the public address, never a Host header."""
+    services = compose()["services"]
+    for name in [*GATEWAYS, "jobs"]:
+        env = {key: interpolated(str(value)) for key, value in services[name]["environment"].items()}
+        assert env["MITEINANDER_SMTP_HOST"] == "smtp.example", name
+        assert env["MITEINANDER_PUBLIC_URL"] == "https://m.example", name
+    example = dict(line.split("=", 1) for line in (DOCKER / "couchdb.env.example").read_text().splitlines()
+                   if line and not line.startswith("#"))
+    required = set(re.findall(r"\$\{(\w+):\?", (DOCKER / "docker-compose.yml").read_text()))
+    assert required <= set(example), required - set(example)
