@@ -110,6 +110,19 @@ def test_when_every_node_is_down_all_are_tried_the_first_due_first() -> None:
     assert pool.plan() == [B, C, A]
 
 
+def test_only_a_request_that_may_go_on_tries_a_node_whose_rest_is_over() -> None:
+    clock = Clock()
+    pool = NodePool([A, B], Backoff(first=1.0), clock)
+    pool.failed(A)
+    clock.now += 1.0
+    assert pool.plan(probe=False) == [B, A], "a write keeps to the healthy node..."
+    assert pool.plan(probe=False) == [B, A]
+    assert pool.plan() == [A, B], "...and leaves the node due for a read"
+    pool.failed(A)  # its second failure in a row: 2 s
+    pool.failed(B)  # 1 s
+    assert pool.plan(probe=False) == [B, A], "every node resting: the one due back first first"
+
+
 # -- the client over two nodes ----------------------------------------------------------------
 
 @pytest.fixture
