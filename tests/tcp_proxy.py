@@ -13,6 +13,9 @@ from __future__ import annotations
 import socket
 import threading
 from dataclasses import dataclass, field
+from http import HTTPStatus
+
+import orjson
 
 from tests.conftest import free_port
 
@@ -24,6 +27,7 @@ class TcpProxy:
     target_port: int
     port: int = field(default_factory=free_port)
     mode: str = "forward"
+    status: int = 503  # what mode "fail" answers
     requests: int = 0  # chunks that open an HTTP request: a count of requests, near enough
     _listener: socket.socket | None = None
     _sockets: set[socket.socket] = field(default_factory=set)
@@ -61,6 +65,12 @@ class TcpProxy:
         for thread in threads:
             thread.join(timeout=5)
 
+    def become(self, mode: str, status: int = 503) -> None:
+        """Behave as ``mode`` from now on (``status`` for ``"fail"``), on the same port."""
+        self.stop()
+        self.mode, self.status = mode, status
+        self.start()
+
     def _spawn(self, target: object, *args: object) -> None:
         thread = threading.Thread(target=target, args=args, daemon=True)  # type: ignore[arg-type]
         self._threads.append(thread)
@@ -84,6 +94,8 @@ class TcpProxy:
                 self._track(upstream)
                 self._spawn(self._pump, client, upstream, True)
                 self._spawn(self._pump, upstream, client, False)
+            elif self.mode == "fail":
+                self._spawn(self._fail, client)
             else:
                 self._spawn(self._misbehave, client)
 
@@ -112,5 +124,39 @@ class TcpProxy:
                 return
             while client.recv(65536):  # swallow: hold the connection, never answer
                 pass
+        except OSError:
+            pass
+
+    def _fail(self, client: socket.socket) -> None:
+        """Read each request on the connection whole (head, then ``Content-Length`` bytes) and
+        answer it with ``status`` and a CouchDB-style error body; keep the connection."""
+        pending = b""
+        try:
+            while True:
+                while b"\r\n\r\n" not in pending:
+                    chunk = client.recv(65536)
+                    if not chunk:
+                        return
+                    pending += chunk
+                head, _, pending = pending.partition(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n")[1:]:
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value)
+                while len(pending) < length:
+                    chunk = client.recv(65536)
+                    if not chunk:
+                        return
+                    pending += chunk
+                pending = pending[length:]
+                with self._lock:
+                    self.requests += 1
+                status = HTTPStatus(self.status)
+                body = orjson.dumps({"error": status.phrase.lower().replace(" ", "_"),
+                                     "reason": "a stand-in for an unhealthy node"})
+                client.sendall(f"HTTP/1.1 {status.value} {status.phrase}\r\nContent-Type: application/json\r\n"
+                               f"Content-Length: {len(body)}\r\n\r\n".encode()
+                               + (b"" if head.startswith(b"HEAD ") else body))
         except OSError:
             pass

@@ -330,6 +330,13 @@ const scenarios = {
     };
   },
 
+  // Pull everything from the server into a fresh replica; report what arrived.
+  async pull({ url }) {
+    const target = local();
+    const pull = await target.replicate.from(url);
+    return { status: pull.status, failures: pull.doc_write_failures, doc_count: (await target.info()).doc_count };
+  },
+
   // Replicate between two servers with PouchDB as the replicator (http -> http).
   async replicate({ source, target }) {
     const result = await PouchDB.replicate(source, target);

@@ -4,7 +4,9 @@ The two nodes are two TCP proxies in front of one pouchdb-server (``tests/tcp_pr
 both serve the same data, as the nodes of a cluster do, and stopping one proxy takes that
 node away (its port refuses, its open connections are cut) while the other stays. The
 gateway gets ``COUCHDB_URL=http://127.0.0.1:P1,127.0.0.1:P2``. Devices are plain HTTP
-clients and the real PouchDB 9 client; neither may see a 503.
+clients and the real PouchDB 9 client; neither may see a 503. A node may also stay up but
+unwell, answering every request with a 503 (``TcpProxy.become("fail")``), as a CouchDB node
+cut off from its peers does; the gateway reads from the other one.
 """
 
 from __future__ import annotations
@@ -88,3 +90,24 @@ def test_one_node_stops_and_devices_see_no_503(gateway: LiveServer, nodes: list[
     rows = requests.get(f"{url}/_all_docs", timeout=30).json()["rows"]
     assert {row["id"] for row in rows} == {f"{when}-{i}" for when, count in (("before", 20), ("during", 30))
                                            for i in range(count)} | {f"after{i}-0" for i in range(n)}
+
+
+def test_one_node_answers_503_and_a_pull_sees_no_5xx(gateway: LiveServer, nodes: list[TcpProxy], pouch: Any) -> None:
+    one, _ = nodes
+    url = gateway.db_url("unwell")
+    assert requests.put(url, timeout=30).status_code == 201
+    docs = [{"_id": f"doc-{n:03}", "n": n} for n in range(300)]
+    assert requests.post(f"{url}/_bulk_docs", json={"docs": docs}, timeout=30).status_code == 201
+
+    one.become("fail", 503)  # cuts the gateway's connections to it: it rests at first
+    asked = one.requests
+    deadline = time.monotonic() + 15  # the longest rest is 10 s
+    n = 0
+    while one.requests == asked and time.monotonic() < deadline:
+        response = requests.get(f"{url}/doc-{n % 300:03}", timeout=30)
+        assert response.status_code == 200, (n, response.status_code, response.text)
+        n += 1
+        time.sleep(0.05)
+    assert one.requests > asked, "the unwell node was asked, and the read went to the other"
+    report = pouch("pull", url=url)
+    assert report == {"status": "complete", "failures": 0, "doc_count": 300}, report

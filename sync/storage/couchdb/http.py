@@ -53,12 +53,18 @@ class CouchClient:
     the caller marks ``idempotent`` whose node timed out or broke the connection after it was
     sent. A write that may have been applied (not idempotent, sent, no answer) is not sent
     again anywhere: it is a 503 that says so, and the client decides (CouchDB applies a
-    timed-out write once it proceeds, see ``couchdb-3.5-behaviour.md`` section 12). Nodes
-    that fail are left out for a bounded time and come back after one success.
+    timed-out write once it proceeds, see ``couchdb-3.5-behaviour.md`` section 12).
 
-    With one node, a connection error before sending is retried once by urllib3, and an
+    A node that answers 500, 502, 503 or 504 is up but unwell (a CouchDB node that has lost
+    its peers answers 500 ``internal_server_error``): a read (:func:`only_reads`) is asked once
+    more, of another healthy node; a write is not, since the node may have applied it, or
+    the write itself may be what fails (a malformed ``_local`` rev is a 500, section 8), and
+    is a 503 like a write that timed out. Nodes that fail in any of these ways are left out
+    for a bounded time and come back after one success; only reads try them again.
+
+    With one node, a connection error before sending is retried once by urllib3, an
     idempotent request is tried again once if the connection broke after sending (a pooled
-    keep-alive connection the server had just closed).
+    keep-alive connection the server had just closed), and a 5xx is a 503.
     """
 
     def __init__(self, url: str, timeouts: Timeouts = DEFAULT_TIMEOUTS, pool_size: int = 64,
@@ -103,16 +109,29 @@ class CouchClient:
         :raises CouchError: CouchDB's own 4xx errors as ours; 503 for everything that means
             CouchDB cannot answer now
         """
-        path = self.path(*segments)
         query = {key: value if isinstance(value, str) else orjson.dumps(value).decode()
                  for key, value in (params or {}).items()}
+        return self._send(method, segments, query, body, timeout, idempotent, raw)
+
+    def _send(self, method: str, segments: tuple[str, ...], query: Mapping[str, str], body: object,
+              timeout: float | None, idempotent: bool, raw: bool, waits: bool = False) -> requests.Response:
+        """Send one request to the nodes in turn until one answers (see the class docstring);
+        return the answer if it is a success.
+
+        :param waits: a read timeout is the end of a wait, not a failure of the node
+        :raises _WaitOver: if it ``waits`` and the read timeout came
+        :raises CouchError: as :meth:`request`
+        """
+        path = self.path(*segments)
         data = None if body is None else orjson.dumps(body)
         headers = {"Content-Type": JSON} if data is not None else None
         read_timeout = self.timeouts.read if timeout is None else timeout
+        reads = only_reads(method, segments)
+        several = len(self.nodes.nodes) > 1
         unreachable = errors.service_unavailable("CouchDB is unreachable; try again later")
         failure = unreachable
-        attempts = self.nodes.plan()
-        resent = False
+        attempts = self.nodes.plan(probe=reads)
+        resent = rerouted = False
         while attempts:
             node = attempts.pop(0)
             try:
@@ -121,6 +140,8 @@ class CouchClient:
                                                 timeout=(self.timeouts.connect, read_timeout))
             except (requests.Timeout, requests.ConnectionError) as error:
                 outcome = _failure(error)
+                if outcome == _TIMED_OUT and waits:
+                    raise _WaitOver from None
                 if outcome == _BROKEN and idempotent and not resent:
                     resent = True  # perhaps a stale keep-alive connection: once more, same node
                     attempts.insert(0, node)
@@ -137,6 +158,15 @@ class CouchClient:
             except requests.RequestException as error:
                 log.warning("CouchDB request failed: %s", type(error).__name__)
                 raise errors.service_unavailable("CouchDB request failed; try again later") from None
+            if several and response.status_code in _UNWELL:
+                failure = _error_of(response)
+                response.close()
+                self._failed(node, f"answered {response.status_code}")
+                if not reads or rerouted:
+                    break  # a write may have been applied; a read is asked again once only
+                rerouted = True
+                attempts = [other for other in attempts if not self.nodes.is_down(other)][:1]
+                continue
             self.nodes.succeeded(node)
             if response.status_code < 300:
                 return response
@@ -144,10 +174,10 @@ class CouchClient:
         raise failure
 
     def _failed(self, node: Node, outcome: str) -> None:
-        """Leave a node that did not answer out for a while (only if there is another to ask)."""
+        """Leave a node that did not answer, or answered that it is unwell, out for a while."""
         self.nodes.failed(node)
         if len(self.nodes.nodes) > 1:
-            log.warning("CouchDB node %s %s; trying the others", node, outcome)
+            log.warning("CouchDB node %s %s; leaving it out for a while", node, outcome)
 
     def json(self, method: str, *segments: str, **kwargs: Any) -> Any:
         """:meth:`request`, returning the decoded JSON body.
@@ -166,38 +196,49 @@ class CouchClient:
 
         The wait is bounded by our own read timeout too, since pouchdb-server ignores
         ``timeout``; so a wait that ends without an answer is an empty page, not a failure,
-        and the node is not left out for it. A node that cannot be reached is, and the wait
-        goes to the next node (a cluster's sequences are valid on every node).
+        and the node is not left out for it. A node that cannot be reached or answers a 5xx
+        is, and the wait goes to another node (a cluster's sequences are valid on every node).
         :raises CouchError: CouchDB's own errors; 503 if no node can be reached
         """
         params = {"feed": "longpoll", "since": since, "limit": str(limit), "include_docs": "true",
                   "timeout": str(max(int(timeout * 1000), 1))}
-        path = self.path(db, "_changes")
-        for node in self.nodes.plan():
-            try:
-                response = self.session.get(node.base + path, params=params, auth=node.auth,
-                                            timeout=(self.timeouts.connect, timeout + 1.0))
-            except (requests.Timeout, requests.ConnectionError) as error:
-                outcome = _failure(error)
-                if outcome == _TIMED_OUT:
-                    return {"results": [], "last_seq": since}
-                self._failed(node, outcome)
-                continue
-            except requests.RequestException:
-                raise errors.service_unavailable("CouchDB is unreachable; try again later") from None
-            self.nodes.succeeded(node)
-            if response.status_code >= 300:
-                raise _error_of(response)
-            try:
-                page: dict[str, Any] = orjson.loads(response.content)
-            except orjson.JSONDecodeError:
-                raise errors.service_unavailable("CouchDB sent an unreadable answer; try again later") from None
-            return page
-        raise errors.service_unavailable("CouchDB is unreachable; try again later")
+        try:
+            response = self._send("GET", (db, "_changes"), params, None, timeout + 1.0, True, False, waits=True)
+        except _WaitOver:
+            return {"results": [], "last_seq": since}
+        try:
+            page: dict[str, Any] = orjson.loads(response.content)
+        except orjson.JSONDecodeError:
+            raise errors.service_unavailable("CouchDB sent an unreadable answer; try again later") from None
+        return page
 
     def close(self) -> None:
         """Close every pooled connection."""
         self.session.close()
+
+
+class _WaitOver(Exception):
+    """A wait (a longpoll) ended without an answer."""
+
+
+# The answers that say a node is unwell rather than the request wrong: CouchDB's 500 and 503
+# (a node cut off from its peers), and the 502 and 504 of a proxy in front of a node. Other
+# 5xx (501) say the same on every node.
+_UNWELL = frozenset({500, 502, 503, 504})
+
+# The POSTs the store sends that only read, by their path below the database; asking one of
+# them again changes nothing. Every other POST, PUT or DELETE is taken for a write.
+_READING_POSTS = frozenset({("_all_docs",), ("_bulk_get",), ("_revs_diff",), ("_changes",)})
+
+
+def only_reads(method: str, segments: tuple[str, ...]) -> bool:
+    """Whether a request only reads: a GET or HEAD, one of :data:`_READING_POSTS`, or several
+    view queries at once (``POST /db/_design/d/_view/v/queries``)."""
+    if method in ("GET", "HEAD"):
+        return True
+    below = segments[1:]
+    return method == "POST" and (below in _READING_POSTS
+                                 or (len(below) == 4 and below[1] == "_view" and below[3] == "queries"))
 
 
 # How a request to a node failed: never sent (nothing reached CouchDB), sent and no answer in

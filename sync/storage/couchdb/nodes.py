@@ -7,11 +7,13 @@ its own credentials keeps them. A comma inside a password is written ``%2C``.
 
 Every node of a CouchDB cluster serves the whole cluster's data, and its sequences are valid
 on every node (they name shard copies, not the coordinator), so any healthy node will do. The
-pool hands them out in rotation. A node that stops answering is left out for a while, twice
-as long after each failure in a row (up to a bound); when that time is up, one request tries
-it again (the others keep to the healthy nodes meanwhile), and one success brings it back
-into the rotation. If every node is down, they are all still tried, the one due back first
-first: a request costs a refused connection, and service resumes as soon as one answers.
+pool hands them out in rotation. A node that stops answering, or answers that it is unwell
+(a 5xx), is left out for a while, twice as long after each failure in a row (up to a bound);
+when that time is up, one request tries it again (the others keep to the healthy nodes
+meanwhile), and one success brings it back into the rotation. That request is a read, which
+can go on to another node however the node fails it again; writes keep to the healthy nodes.
+If every node is down, they are all still tried, the one due back first first: a request
+costs a refused connection, and service resumes as soon as one answers.
 
 Pure apart from the clock, which is passed in, so the tests drive it.
 """
@@ -102,11 +104,17 @@ class NodePool:
         self._health = {node: _Health() for node in self.nodes}
         self._next = 0
 
-    def plan(self) -> list[Node]:
+    def plan(self, probe: bool = True) -> list[Node]:
         """Every node once, in the order to try them: first a node whose rest is over (this
         request tries it; concurrent plans keep it last for ``Backoff.probe`` seconds), then
         the healthy ones starting at the next in rotation, then the nodes still left out, the
-        one due back first first."""
+        one due back first first.
+
+        :param probe: whether this request may be the one that tries a node whose rest is
+            over; a request that could not go on to another node if that node failed it
+            again (a write answered with a 5xx) passes ``False``, and such a node comes after
+            the healthy ones and stays due for the next request that may try it
+        """
         with self._lock:
             now = self._clock()
             start = self._next
@@ -118,14 +126,15 @@ class NodePool:
             for node in rotated:
                 health = self._health[node]
                 if health.failures and health.down_until <= now:
-                    health.down_until = now + self.backoff.probe  # this request tries it first
+                    if probe:
+                        health.down_until = now + self.backoff.probe  # this request tries it first
                     probing.append(node)
                 elif health.down_until <= now:
                     ready.append(node)
                 else:
                     resting.append(node)
             resting.sort(key=lambda node: self._health[node].down_until)
-            return probing + ready + resting
+            return probing + ready + resting if probe else ready + probing + resting
 
     def succeeded(self, node: Node) -> None:
         """The node answered: it is healthy again."""
