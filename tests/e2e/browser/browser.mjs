@@ -316,6 +316,36 @@ async function volunteerOffline(browser) {
   report.last_sync_text = await page.locator('#sync-status .last-sync').innerText();
   report.refused_after_sync = await page.evaluate(() => window.miteinander.store.outbox.refusedCount);
   report.volunteer_device_id = await page.evaluate(() => localStorage.getItem('miteinander.device'));
+  // The device keeps a revocable token, never the password: every stored byte, searched.
+  report.password_on_device = await page.evaluate(async (password) => {
+    const found = [];
+    for (const store of [localStorage, sessionStorage]) {
+      for (let i = 0; i < store.length; i += 1) {
+        if (`${store.key(i)}=${store.getItem(store.key(i))}`.includes(password)) found.push(store.key(i));
+      }
+    }
+    for (const { name } of await indexedDB.databases()) {
+      const db = await new Promise((resolve, reject) => {
+        const open = indexedDB.open(name);
+        open.onsuccess = () => resolve(open.result);
+        open.onerror = () => reject(open.error);
+      });
+      for (const storeName of db.objectStoreNames) {
+        const rows = await new Promise((resolve, reject) => {
+          const all = db.transaction(storeName).objectStore(storeName).getAll();
+          all.onsuccess = () => resolve(all.result);
+          all.onerror = () => reject(all.error);
+        });
+        if (JSON.stringify(rows).includes(password)) found.push(`${name}/${storeName}`);
+      }
+      db.close();
+    }
+    const cache = [];
+    for (const key of await caches.keys()) {
+      for (const request of await (await caches.open(key)).keys()) cache.push(request.url);
+    }
+    return { found, databases: (await indexedDB.databases()).length, cached: cache.some((url) => url.includes(password)) };
+  }, volunteer.password);
   report.volunteer_local_checkins = await page.evaluate(async (prefix) => {
     const rows = await window.miteinander.store.local.allDocs({ startkey: prefix, endkey: `${prefix}\uffff` });
     return rows.rows.map((row) => row.id);

@@ -488,3 +488,11 @@ def test_axe_finds_no_violation_on_any_screen(run: dict[str, Any]) -> None:
     axe = run["report"]["axe"]
     assert len(axe) >= 12, sorted(axe)
     assert {name: found for name, found in axe.items() if found} == {}
+
+
+def test_the_tablet_keeps_a_token_never_the_password(run: dict[str, Any]) -> None:
+    """Revoking a device ends its token at once; that is enough only if the device never held
+    the password (HTTP Basic, for tools, is ended by a new password or a blocked account)."""
+    searched = run["report"]["password_on_device"]
+    assert searched["databases"] >= 1, "the app's local databases were searched"
+    assert searched["found"] == [] and searched["cached"] is False, searched
