@@ -65,6 +65,6 @@ def merge_conflict(leaves: list[dict[str, Any]]) -> dict[str, Any]:
 
 DOC_TYPE = DocType(
     CheckinSchema, channel_fields=("event_id", "person_id", "organization_id"),
-    owner_fields=("event_id", "person_id"), rule_fields=("by",), person_field="person_id",
+    nested_under="event", owner_fields=("event_id", "person_id"), rule_fields=("by",), person_field="person_id",
     personal_fields=("walk_in",), activity_fields=("created_at", "updated_at", "checked_in_at"), merge=merge_conflict,
 )

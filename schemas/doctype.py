@@ -46,6 +46,8 @@ class DocType:
     :param personal_fields: fields with names, contact data or messages (never in a tombstone)
     :param activity_fields: timestamps of activity; "list.field" reads each entry of a list
     :param merge: how its conflicts resolve without a coordinator, if they do
+    :param nested_under: the type whose id its own id extends (``registration:<event id>:…``):
+        it belongs to that document, so that one is never purged without it
     """
 
     schema: type[DocumentSchema]
@@ -60,6 +62,7 @@ class DocType:
     personal_fields: tuple[str, ...] = ()
     activity_fields: tuple[str, ...] = ("created_at", "updated_at")
     merge: MergeRule | None = None
+    nested_under: str | None = None
 
     @property
     def name(self) -> str:
@@ -73,6 +76,11 @@ class DocType:
     def id_range(self) -> tuple[str, str]:
         """``startkey`` and ``endkey`` that select exactly this type's ids in ``_all_docs``."""
         return self.id_prefix, self.id_prefix + "\uffff"
+
+    def nested_range(self, parent_id: str) -> tuple[str, str]:
+        """``startkey`` and ``endkey`` of this type's documents under the document ``parent_id``."""
+        prefix = f"{self.id_prefix}{parent_id}:"
+        return prefix, prefix + "\uffff"
 
     @property
     def access_fields(self) -> tuple[str, ...]:

@@ -40,6 +40,7 @@ class RegistrationSchema(DocumentSchema):
 
 DOC_TYPE = DocType(
     RegistrationSchema, channel_fields=("event_id", "person_id", "organization_id"),
-    owner_fields=("event_id", "person_id"), person_field="person_id", personal_fields=("display_name",),
+    nested_under="event", owner_fields=("event_id", "person_id"), person_field="person_id",
+    personal_fields=("display_name",),
     activity_fields=("created_at", "updated_at", "registered_at"),
 )

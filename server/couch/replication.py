@@ -15,6 +15,7 @@ from sync.storage.base import AllDocsQuery, ChangesQuery, ReadOptions, wire_resu
 from ..access.identity import credential_check, current_principal
 from ..errors import couch_json
 from ..extensions import database_opener, get_database, get_store
+from ..services import documents as synced
 from . import blp, feeds
 from .documents import own_local
 from .params import bounded, flag, integer, json_body, json_object_body, json_param, read_options
@@ -235,4 +236,4 @@ def purge(db: str) -> Response:
             leaves = set()  # unknown document: nothing to purge
         if not leaves <= set(revs):
             raise errors.bad_request(f"Purging only some leaves of {doc_id[:64]} is not supported; list them all")
-    return couch_json({"purge_seq": None, "purged": database.purge(list(body))}, 201)
+    return couch_json({"purge_seq": None, "purged": synced.purge(database, list(body))}, 201)

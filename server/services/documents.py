@@ -7,10 +7,13 @@ A coordinator approving hours in the REST API and a tablet pushing the same docu
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
+from schemas.registry import TYPES
 from sync import errors
 from sync.storage import Database, Store
+from sync.storage.types import AllDocsQuery
 
 from ..access.policy import Doc, Principal, document_validator, scope_for
 from . import accounts, audit
@@ -65,6 +68,31 @@ def open_for_server(store: Store, db_name: str, by: str, via: str) -> Database:
     database = store.database(db_name)
     database.journal = audit.journal(store, by, via)
     return database
+
+
+# Types whose documents live under another's id, by that parent's id prefix.
+_NESTED = {TYPES[parent].id_prefix: [entry for entry in TYPES.values() if entry.nested_under == parent]
+           for parent in {entry.nested_under for entry in TYPES.values() if entry.nested_under}}
+
+
+def purge(database: Database, doc_ids: Collection[str]) -> dict[str, list[str]]:
+    """Purge ``doc_ids`` (every revision), never leaving behind a document that lives under one
+    of them: a registration or check-in outliving its purged event would name an id that
+    anyone may create again, with its channel and so its people.
+
+    :returns: the purged leaves by id
+    :raises CouchError: bad_request naming what belongs to a purged document and is not purged with it
+    """
+    purged = set(doc_ids)
+    for doc_id in sorted(purged):
+        for nested in next((types for prefix, types in _NESTED.items() if doc_id.startswith(prefix)), []):
+            start, end = nested.nested_range(doc_id)
+            left = [row["id"] for row in database.all_docs(AllDocsQuery(startkey=start, endkey=end))["rows"]
+                    if row["id"] not in purged]
+            if left:
+                raise errors.bad_request(f"Purge {doc_id[:100]} together with the {len(left)} documents that belong"
+                                         f" to it, such as {left[0][:200]}; nothing was purged")
+    return database.purge(list(doc_ids))
 
 
 def save(store: Store, db_name: str, principal: Principal, doc: dict[str, Any]) -> dict[str, Any]:

@@ -107,7 +107,7 @@ def apply_retention(store: Store, db_name: str, now: datetime, contact_days: int
                  if (doc.get("type") == "contact_request" and doc.get("status") == "closed"
                      and _latest_activity(doc) < contact_cutoff)
                  or _person_of(doc) in expired_people}
-        database.purge(sorted(purge))
+        documents.purge(database, sorted(purge))
     return {"purged": len(purge), "people": len(expired_people)}
 
 

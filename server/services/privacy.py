@@ -102,7 +102,7 @@ def erase_person(store: Store, db_name: str, principal: Principal, person_id: st
     related, deleted = _referring(store, db_name, person_id)
     ids = [person_id, *(doc["_id"] for doc in related), *deleted]
     with documents.open_for_server(store, db_name, principal.user_id, "api") as database:
-        purged = database.purge(ids)
+        purged = documents.purge(database, ids)
     maintenance.forget_conflicts(store, set(ids))
     return sorted(purged)
 

@@ -3,6 +3,8 @@ document was, and the write rules judge a re-creation against it."""
 
 from __future__ import annotations
 
+import requests
+
 from tests.attacks.conftest import County, checkin, event, organization, person, registration
 
 
@@ -71,3 +73,31 @@ def test_a_volunteer_may_check_a_person_in_again_after_an_undo(county: County) -
 
     assert again.status_code == 201, again.text
     assert county.winner(first["_id"]).json()["by"] == county.volunteer.user_id
+
+
+def test_an_event_is_never_purged_leaving_its_registrations_for_whoever_recreates_it(county: County) -> None:
+    """A purge frees an id for good (no tombstone guards it): registrations and check-ins left
+    behind would be read by whoever creates an event with that id again, in their own town."""
+    tag = county.tag()
+    org = organization(tag, "Vellmar")
+    ev = event(tag, "Vellmar", org["_id"], [])
+    victim = person(tag, "Vellmar", "Reza Karimi")
+    _, ev, victim = county.seed(org, ev, victim)
+    reg, came = county.seed(registration(ev, victim), checkin(ev, victim, county.volunteer.user_id))
+    purge = f"{county.admin.db}/_purge"
+
+    alone = requests.post(purge, json={ev["_id"]: [ev["_rev"]]}, timeout=30)
+
+    assert alone.status_code == 400 and alone.json()["error"] == "bad_request", alone.text
+    assert reg["_id"] in alone.json()["reason"] or came["_id"] in alone.json()["reason"]
+    assert county.winner(ev["_id"]).status_code == 200, "nothing was purged"
+    together = requests.post(purge, json={ev["_id"]: [ev["_rev"]], reg["_id"]: [reg["_rev"]],
+                                          came["_id"]: [came["_rev"]]}, timeout=30)
+    if county.store == "couchdb":  # pouchdb-server, our stand-in, has no _purge; CouchDB 3.5 has
+        assert together.status_code == 501
+        return
+    assert together.status_code == 201, together.text
+    hijacked = {key: value for key, value in ev.items() if key != "_rev"} | {
+        "municipality": "Baunatal", "assigned_volunteers": [county.baunatal.user_id]}
+    assert county.baunatal.put(hijacked).status_code == 201, "the id is free again, and empty"
+    assert not {doc_id for doc_id in county.baunatal.changed_ids() if ev["_id"] in doc_id and doc_id != ev["_id"]}

@@ -32,6 +32,18 @@ def test_id_prefix_and_range(doc_type: str, prefix: str) -> None:
     assert start == prefix and end > prefix + "zzzz" and not end.startswith(prefix + ":")
 
 
+@pytest.mark.parametrize("name", ["registration", "checkin", "checkin_walk_in"])
+def test_a_nested_type_lives_in_its_parents_range(name: str) -> None:
+    """Registrations and check-ins belong to their event: their ids extend its id (the schema
+    refuses any other), so the event's range finds every one of them."""
+    doc = example(name)
+    doc_type = TYPES[doc["type"]]
+    assert doc_type.nested_under == "event"
+    start, end = doc_type.nested_range(doc["event_id"])
+    assert start <= doc["_id"] <= end and not start <= f"{doc_type.id_prefix}{doc['event_id']}x:1" <= end
+    assert "_id" in reason_for(changed(name, {"_id": f"{doc_type.id_prefix}event:elsewhere:person:x"}))
+
+
 def test_a_tombstone_keeps_access_fields_and_nothing_personal() -> None:
     request = example("contact_request")
     kept = TYPES["contact_request"].tombstone(request)
