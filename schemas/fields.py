@@ -19,8 +19,10 @@ from schemas.municipalities import MUNICIPALITIES
 
 # Extended calendar format with an offset, as JavaScript's toISOString() writes it. Python's
 # fromisoformat also accepts week dates ("2026-W47-6") and the basic format ("20261121T1000Z").
-ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})")
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# [0-9], not \d: Python's \d takes every script's digits, JSON Schema's (ECMA-262) only these.
+ISO_DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?"
+                          r"(?:Z|[+-][0-9]{2}:[0-9]{2})")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class IsoDateTime(fields.AwareDateTime):

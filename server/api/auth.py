@@ -37,11 +37,17 @@ class TokenSchema(Schema):
     expires_in = fields.Integer(required=True, metadata={"description": "seconds"})
 
 
+# Something besides spaces and control characters, listed (Python's \s and JSON Schema's
+# ECMA-262 \s disagree, e.g. on U+001C and U+FEFF); the same whether matched or searched.
+_BLANK = r"\x00-\x20\x7f-\xa0\u1680\u180e\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff"
+NOT_BLANK = f"^[{_BLANK}]*[^{_BLANK}]"
+
+
 class RegistrationSchema(Schema):
     email = fields.Email(required=True)
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=10, max=1024))
     display_name = fields.String(required=True, validate=[validate.Length(min=1, max=120),
-                                                          validate.Regexp(r"[\s\S]*\S", error="Name is blank.")])
+                                                          validate.Regexp(NOT_BLANK, error="Name is blank.")])
     municipality = fields.String(required=True, validate=validate.OneOf(MUNICIPALITIES))
     languages = fields.List(fields.String(validate=validate.OneOf(LANGUAGES)), load_default=list)
     consent = fields.Boolean(required=True, metadata={"enum": [True],

@@ -19,7 +19,7 @@ from .errors import require_role
 blp = Blueprint("reports", __name__, description="Figures per month, town and programme",
                 errors=(*AUTHENTICATED, 403))
 
-MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="Not a month like 2026-11.")
+MONTH = validate.Regexp(r"^[0-9]{4}-(0[1-9]|1[0-2])$", error="Not a month like 2026-11.")
 
 def _json_or_csv(rows: type[Schema]) -> dict[str, Any]:
     """The 200 response in both media types: JSON rows by default, CSV with ``format=csv``."""

@@ -63,6 +63,13 @@ def test_a_taken_and_a_free_address_get_the_same_answer(server: LiveServer) -> N
     f.confirmation_token(f.receive_mail(server.outbox, free))
 
 
+@pytest.mark.parametrize("blank", [" ", "\x1c", "\ufeff", "\u3000\u200b", "\t\n"])
+def test_a_blank_name_is_refused_whatever_the_blank(server: LiveServer, blank: str) -> None:
+    """Spaces, separators and invisible characters are no name (U+001C passed as one once)."""
+    answer = _register(server, f"blank-{uuid.uuid4().hex[:8]}@test.example", display_name=blank)
+    assert answer.status_code == 422 and "blank" in answer.text, answer.text
+
+
 def test_no_account_exists_before_the_link_is_opened_and_then_one_does(server: LiveServer) -> None:
     email, name = f"wait-{uuid.uuid4().hex[:8]}@test.example", f"Wartende {uuid.uuid4().hex[:6]}"
 

@@ -9,10 +9,12 @@ three towns, a volunteer, a resident), so each operation meets every role across
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Iterator
 from typing import Any
 
+import jsonschema_rs
 import pytest
 import requests
 import schemathesis
@@ -85,3 +87,29 @@ def test_api_conforms_to_its_document(case: Any, role: str, fuzzed_server: LiveS
     operation = f"{case.method} {case.path}"
     excluded = [positive_data_acceptance] if operation in BEYOND_JSON_SCHEMA else []
     case.call_and_validate(base_url=fuzzed_server.url, auth=accounts[role], excluded_checks=excluded)
+
+
+def _patterns(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        if isinstance(node.get("pattern"), str):
+            yield node["pattern"]
+        for value in node.values():
+            yield from _patterns(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _patterns(value)
+
+
+# Where Python's re and the ECMA-262 regular expressions of JSON Schema disagree: other
+# scripts' digits, the information separators U+001C..U+001F, NEL, the byte order mark.
+PROBES = ["٢٠٢٦-11", "2026-١١", "\x1c", "\x1f", "\x85", "\ufeff", "\u200b", " ", "Ali", "2026-11", "user:abc",
+          "2026-11-21T10:00:00Z", "٢٠٢٦-11-21T10:00:00Z", "Ali\x1c", "_x", "é"]
+
+
+@pytest.mark.parametrize("pattern", sorted(set(_patterns(DOCUMENT))))
+def test_every_pattern_means_the_same_to_the_server_and_to_a_client(pattern: str) -> None:
+    """The server matches with Python's re, clients of the document with ECMA-262 (schemathesis
+    with jsonschema-rs): a pattern the two read differently made a blank name "valid"."""
+    client = jsonschema_rs.validator_for({"type": "string", "pattern": pattern})
+    for probe in PROBES:
+        assert bool(re.search(pattern, probe)) == client.is_valid(probe), (pattern, probe)
