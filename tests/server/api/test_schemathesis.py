@@ -28,6 +28,7 @@ from tests.conftest import ADMIN, LiveServer
 
 from . import create_account
 
+GUNICORN_REQUEST_LINE = 4094  # gunicorn's limit_request_line, which the app keeps
 ROLES = ("admin", "coordinator", "volunteer", "resident")
 EXAMPLES = 300
 
@@ -86,7 +87,15 @@ def test_api_conforms_to_its_document(case: Any, role: str, fuzzed_server: LiveS
     """Every operation, positive and negative cases, all checks, as the drawn role."""
     operation = f"{case.method} {case.path}"
     excluded = [positive_data_acceptance] if operation in BEYOND_JSON_SCHEMA else []
-    case.call_and_validate(base_url=fuzzed_server.url, auth=accounts[role], excluded_checks=excluded)
+    transport = {"base_url": fuzzed_server.url, "auth": accounts[role]}
+    response = case.call(**transport)
+    if response.status_code == 414:
+        # gunicorn, in front of the app, refuses a request line beyond its limit before the app
+        # (and its document) is reached; that refusal is right, and only ever for such a line.
+        line = f"{case.method} {response.request.path_url} HTTP/1.1"
+        assert len(line.encode()) > GUNICORN_REQUEST_LINE, line[:200]
+        return
+    case.validate_response(response, excluded_checks=excluded, transport_kwargs=transport)
 
 
 def _patterns(node: Any) -> Iterator[str]:
