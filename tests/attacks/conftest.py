@@ -85,6 +85,15 @@ class County:
         assert all(result.get("ok") for result in results), results
         return [{**doc, "_rev": result["rev"]} for doc, result in zip(docs, results, strict=True)]
 
+    def event_with_guest(self, tag: str, town: str, volunteers: list[str], name: str,
+                         guest_town: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+        """An organisation's event in ``town`` with ``volunteers`` on its team, and a person
+        (of ``guest_town``, else the same town), stored; returns the event and the person."""
+        org = organization(tag, town)
+        _, ev, guest = self.seed(org, event(tag, town, org["_id"], volunteers),
+                                 person(tag, guest_town or town, name))
+        return ev, guest
+
     def winner(self, doc_id: str) -> requests.Response:
         return self.admin.get(doc_id)
 

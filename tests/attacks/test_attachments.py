@@ -6,16 +6,13 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.attacks.conftest import County, event, organization, person, registration
+from tests.attacks.conftest import County, registration
 
 
 @pytest.mark.parametrize("content_type", ["text/html\r\nSet-Cookie: x=1", "текст/plain", "a/" + "b" * 300])
 def test_a_header_or_non_ascii_content_type_is_refused(county: County, content_type: str) -> None:
     tag = county.tag()
-    org = organization(tag, "Baunatal")
-    ev = event(tag, "Baunatal", org["_id"], [county.volunteer.user_id])
-    guest = person(tag, "Baunatal", "Amir Haidari")
-    county.seed(org, ev, guest)
+    ev, guest = county.event_with_guest(tag, "Baunatal", [county.volunteer.user_id], "Amir Haidari")
     doc = {**registration(ev, guest), "_attachments": {"b.txt": {"content_type": content_type, "data": "aGk="}}}
 
     answer = county.volunteer.put(doc)
@@ -26,10 +23,7 @@ def test_a_header_or_non_ascii_content_type_is_refused(county: County, content_t
 
 def test_an_uploaded_page_is_served_inert_to_every_reader(county: County) -> None:
     tag = county.tag()
-    org = organization(tag, "Baunatal")
-    ev = event(tag, "Baunatal", org["_id"], [county.volunteer.user_id])
-    guest = person(tag, "Baunatal", "Amir Haidari")
-    county.seed(org, ev, guest)
+    ev, guest = county.event_with_guest(tag, "Baunatal", [county.volunteer.user_id], "Amir Haidari")
     page = {**registration(ev, guest),
             "_attachments": {"x.html": {"content_type": "text/html", "data": "PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg=="}}}
     assert county.volunteer.put(page).status_code == 201

@@ -3,7 +3,7 @@ references to events carry the event's town."""
 
 from __future__ import annotations
 
-from tests.attacks.conftest import County, checkin, event, hours, organization, person, registration
+from tests.attacks.conftest import County, checkin, hours, registration
 
 DECISION = {"decided_at": "2026-11-22T09:00:00Z"}
 
@@ -40,10 +40,7 @@ def test_a_coordinator_cannot_approve_hours_for_another_coordinator(county: Coun
 
 def test_a_registration_cannot_carry_another_town_than_its_event(county: County) -> None:
     tag = county.tag()
-    org = organization(tag, "Vellmar")
-    ev = event(tag, "Vellmar", org["_id"], [])
-    guest = person(tag, "Baunatal", "Leyla Hosseini")
-    county.seed(org, ev, guest)
+    ev, guest = county.event_with_guest(tag, "Vellmar", [], "Leyla Hosseini", guest_town="Baunatal")
     labelled = {**registration(ev, guest), "municipality": "Baunatal"}
 
     answer = county.baunatal.put(labelled)
@@ -54,10 +51,7 @@ def test_a_registration_cannot_carry_another_town_than_its_event(county: County)
 
 def test_a_volunteer_cannot_check_in_in_someone_elses_name(county: County) -> None:
     tag = county.tag()
-    org = organization(tag, "Baunatal")
-    ev = event(tag, "Baunatal", org["_id"], [county.volunteer.user_id])
-    guest = person(tag, "Baunatal", "Yusuf Demir")
-    county.seed(org, ev, guest)
+    ev, guest = county.event_with_guest(tag, "Baunatal", [county.volunteer.user_id], "Yusuf Demir")
 
     answer = county.volunteer.put(checkin(ev, guest, county.other_volunteer.user_id))
 

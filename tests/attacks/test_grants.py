@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from tests.attacks.conftest import County, event, organization, person, registration
+from tests.attacks.conftest import County, event, organization, registration
 
 
 def test_a_coordinator_cannot_make_a_resident_an_event_helper_through_sync(county: County) -> None:
     tag = county.tag()
-    org = organization(tag, "Baunatal")
-    ev = event(tag, "Baunatal", org["_id"], [])
-    guest = person(tag, "Baunatal", "Hamid Noori")
-    _, ev, guest = county.seed(org, ev, guest)
+    ev, guest = county.event_with_guest(tag, "Baunatal", [], "Hamid Noori")
     county.seed(registration(ev, guest))
 
     answer = county.baunatal.put({**ev, "assigned_volunteers": [county.olena.user_id]})

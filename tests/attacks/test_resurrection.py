@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import requests
 
-from tests.attacks.conftest import County, checkin, event, organization, person, registration
+from tests.attacks.conftest import County, checkin, person, registration
 
 
 def test_a_resident_cannot_take_over_a_deleted_person_record(county: County) -> None:
     tag = county.tag()
-    org = organization(tag, "Baunatal")
-    ev = event(tag, "Baunatal", org["_id"], [county.volunteer.user_id])
-    victim = person(tag, "Baunatal", "Samira Ahmadi")
-    _, ev, victim = county.seed(org, ev, victim)
+    ev, victim = county.event_with_guest(tag, "Baunatal", [county.volunteer.user_id], "Samira Ahmadi")
     county.seed(registration(ev, victim), checkin(ev, victim, county.volunteer.user_id))
     deleted = county.baunatal.delete(victim["_id"], victim["_rev"])
     assert deleted.status_code == 200, deleted.text
@@ -30,10 +27,7 @@ def test_a_resident_cannot_take_over_a_deleted_person_record(county: County) -> 
 
 def test_a_coordinator_cannot_re_create_another_towns_deleted_event_as_their_own(county: County) -> None:
     tag = county.tag()
-    org = organization(tag, "Vellmar")
-    ev = event(tag, "Vellmar", org["_id"], [])
-    victim = person(tag, "Vellmar", "Reza Karimi")
-    _, ev, victim = county.seed(org, ev, victim)
+    ev, victim = county.event_with_guest(tag, "Vellmar", [], "Reza Karimi")
     county.seed(registration(ev, victim))
     assert county.vellmar.delete(ev["_id"], ev["_rev"]).status_code == 200
 
@@ -60,10 +54,7 @@ def test_a_tombstone_keeps_whose_it_was_and_nothing_personal(county: County) -> 
 
 def test_a_volunteer_may_check_a_person_in_again_after_an_undo(county: County) -> None:
     tag = county.tag()
-    org = organization(tag, "Baunatal")
-    ev = event(tag, "Baunatal", org["_id"], [county.volunteer.user_id])
-    who = person(tag, "Baunatal", "Amina Yusuf")
-    county.seed(org, ev, who)
+    ev, who = county.event_with_guest(tag, "Baunatal", [county.volunteer.user_id], "Amina Yusuf")
     first = checkin(ev, who, county.volunteer.user_id)
     put = county.volunteer.put(first)
     assert put.status_code == 201, put.text
@@ -79,10 +70,7 @@ def test_an_event_is_never_purged_leaving_its_registrations_for_whoever_recreate
     """A purge frees an id for good (no tombstone guards it): registrations and check-ins left
     behind would be read by whoever creates an event with that id again, in their own town."""
     tag = county.tag()
-    org = organization(tag, "Vellmar")
-    ev = event(tag, "Vellmar", org["_id"], [])
-    victim = person(tag, "Vellmar", "Reza Karimi")
-    _, ev, victim = county.seed(org, ev, victim)
+    ev, victim = county.event_with_guest(tag, "Vellmar", [], "Reza Karimi")
     reg, came = county.seed(registration(ev, victim), checkin(ev, victim, county.volunteer.user_id))
     purge = f"{county.admin.db}/_purge"
 
